@@ -1,0 +1,22 @@
+"""eos-symbolic: symbolic and high-precision analysis of GD at the edge of stability.
+
+Core type: `Model` (loss, ties, step size eta). Built-ins via `get_model`. Exact results:
+`characteristic_factors`, `hessian_eigenvalues`, `fixed_points`, `two_cycles`,
+`minima_manifold`, `sharpness_on_minima`, `eos_minimum`, `reparameterise`; all of them
+assembled by `derive_model` and written to `derivations/` by the CLI.
+"""
+from .derivations import derive_model
+from .errors import EosError
+from .minima import eos_minima, eos_minimum, eos_range, minima_manifold, sharpness_on_minima
+from .model import Model, parse_expression
+from .models import get_model
+from .orbits import fixed_points, gd_map_2, real_two_cycles, two_cycles
+from .reparam import ab_to_xy, reparameterise
+from .spectrum import characteristic_factors, hessian_eigenvalues
+from .symbols import parse
+
+__all__ = ["Model", "EosError", "get_model", "parse_expression", "parse", "derive_model",
+           "characteristic_factors", "hessian_eigenvalues", "fixed_points", "gd_map_2",
+           "two_cycles", "real_two_cycles", "minima_manifold", "sharpness_on_minima",
+           "eos_minima", "eos_minimum", "eos_range", "reparameterise", "ab_to_xy"]
+__version__ = "0.1.0"

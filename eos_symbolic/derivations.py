@@ -1,0 +1,151 @@
+"""Assemble every exact derivation of a model as named SymPy objects (the `derivations/` content).
+
+Each section is a pure function of the model yielding `Derivation` records; a section that
+does not apply to a model raises `EosError`, which becomes an "unavailable" note with the
+reason. Later capabilities add their sections to `SECTIONS`.
+"""
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import EosError
+from .minima import eos_minima, eos_range, minima_manifold, sharpness_on_minima
+from .orbits import fixed_points, gd_map_2, real_two_cycles, two_cycles
+from .reparam import reparameterise
+from .spectrum import characteristic_factors, hessian_eigenvalues
+from .symbols import eta, lam, u
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """One named result: `value` is a SymPy object written with `str` to JSON."""
+
+    name: str
+    title: str
+    value: object
+    note: str = ""
+
+
+def _tuple(items):
+    return sp.Tuple(*items)
+
+
+def basics(model):
+    """Loss, ties (each proved GD-invariant at construction), gradient, Hessian, spectrum."""
+    yield Derivation("loss", "Loss", model.loss)
+    if model.ties:
+        yield Derivation("ties", "Ties (GD-invariant: dL/dv - dL/du = 0 on the tied set)",
+                         _tuple(sp.Eq(v, w) for v, w in model.ties),
+                         "Each tie v = u was checked exactly: (dL/dv - dL/du)|ties expands to 0.")
+    yield Derivation("gradient", "Gradient over all parameters", _tuple(model.gradient))
+    yield Derivation("hessian", "Hessian over all parameters", model.hessian)
+    if model.ties:
+        yield Derivation("hessian_tied", "Hessian at the tied point", model.tied_hessian)
+    charpoly = sp.Mul(*[f ** m for f, m in characteristic_factors(model)])
+    yield Derivation("characteristic_polynomial",
+                     "det(lambda I - H) at the tied point, factored over QQ", charpoly)
+    yield Derivation("hessian_eigenvalues", "Hessian eigenvalues at the tied point",
+                     _tuple(hessian_eigenvalues(model)),
+                     "Roots of the factors above; quadratic factors give the '+' root first.")
+
+
+def maps(model):
+    """The reduced one-step GD map, its Jacobian and the two-step composition."""
+    yield Derivation("gd_map", "Reduced GD map (x, y) -> (x', y')", _tuple(model.gd_map))
+    yield Derivation("gd_jacobian", "Jacobian of the reduced map", model.jacobian)
+    yield Derivation("gd_map_2", "Two-step map F(F(p)), expanded", _tuple(gd_map_2(model)))
+
+
+def orbits(model):
+    """Fixed-point sets with multipliers and flips; the factored period-2 condition."""
+    rows = []
+    for fs in fixed_points(model):
+        where = (sp.Eq(fs.equation, 0) if fs.equation is not None
+                 else _tuple(sp.Eq(v, p) for v, p in zip(model.coords, fs.point)))
+        param = _tuple(sp.Eq(v, e) for v, e in (fs.param or {}).items())
+        rows.append(_tuple([where, param, _tuple(fs.multipliers), _tuple(fs.flips)]))
+    yield Derivation("fixed_points", "Fixed-point sets (where, parametrisation by u, multipliers, "
+                     "flip conditions)", _tuple(rows),
+                     "Multipliers are 1 - eta*mu for the eigenvalues mu of the gradient field's "
+                     "Jacobian on the set; a flip (multiplier -1) happens at eta = 2/mu.")
+    tc = two_cycles(model)
+    if tc is None:
+        raise EosError(f"2-cycles: the reduced map has {len(model.coords)} coordinates; the "
+                       "period-2 factorisation is implemented for 2-D maps")
+    lines = _tuple(_tuple([line, _tuple(fs)]) for line, fs in tc.lines.items())
+    eliminant = _tuple(tc.eliminant) if tc.eliminant is not None else sp.S.EmptySet
+    yield Derivation("two_cycles", "Period-2 condition F(F(p)) - p = G * (Q1, Q2): "
+                     "(G, eliminant factors of res_y(Q1, Q2), invariant lines with their 1-D "
+                     "period-2 factors)", _tuple([tc.common, eliminant, lines]),
+                     "G collects the fixed-point curves. The eliminant's factors in (x, eta) hold "
+                     "every remaining period-2 point and the flip points where 2-cycles meet the "
+                     "fixed curves. EmptySet means the eliminant was not computed (degree cap).")
+    if tc.eliminant is not None:
+        for value in ("1/5", "3/5"):
+            pts = real_two_cycles(model, value)
+            yield Derivation(f"two_cycle_points_eta_{value.replace('/', '_')}",
+                             f"Real 2-cycle points at eta = {value} (20 digits)",
+                             _tuple(_tuple(sp.Float(str(v), 20) for v in p) for p, _ in pts),
+                             "Each point p has F(p) != p and F(F(p)) = p to 15 digits.")
+
+
+def minima(model):
+    """Minima manifold, sharpness on it, the EoS minimum, its range and its flip."""
+    manifold = minima_manifold(model)
+    yield Derivation("minima", "Global minima (loss = 0): curves and parametrisation",
+                     _tuple(_tuple([sp.Eq(m.equation, 0),
+                                    _tuple(sp.Eq(v, e) for v, e in (m.param or {}).items())])
+                            for m in manifold))
+    S = sharpness_on_minima(model)
+    yield Derivation("sharpness_at_minimum", "Sharpness S(u) on the positive branch", S,
+                     "The only nonzero Hessian eigenvalue on the minima (the others vanish).")
+    top = eos_range(model)
+    yield Derivation("eos_range", "Step sizes with an eta-EoS minimum", sp.Interval.open(0, top),
+                     "eta < 2 / min_u S(u); at the upper end the EoS minima merge.")
+    points, poly = eos_minima(model)
+    yield Derivation("eos_condition", "EoS condition S(u) = 2/eta as a polynomial in u", poly)
+    if points:
+        yield Derivation("eos_minimum", "eta-EoS minimum (larger first coordinate)", points[0])
+        yield Derivation("eos_minima", "All eta-EoS minima on the positive branch", _tuple(points))
+    manifold_fixed = [fs for fs in fixed_points(model) if fs.equation == manifold[0].equation]
+    flips = manifold_fixed[0].flips if manifold_fixed else ()
+    if len(flips) != 1:
+        raise EosError(f"{model.name}: expected one flip condition along the minima, got {flips}")
+    same = sp.simplify(flips[0].rhs - 2 / S) == 0
+    yield Derivation("flip_on_minima", "Flip along the minima: multiplier -1 at", flips[0],
+                     "Coincides with the EoS condition S(u) = 2/eta: "
+                     + ("proved (2/mu - 2/S simplifies to 0)." if same else "NOT equal."))
+    mult = [m for m in manifold_fixed[0].multipliers if m != 1][0]
+    # the multiplier + 1 vanishes modulo the EoS polynomial: the flip is at the EoS minimum
+    rem = sp.rem(sp.numer(sp.together(mult + 1)), poly, u)
+    yield Derivation("eos_multiplier", "Multiplier at the EoS minimum (reduced modulo the EoS "
+                     "condition)", sp.Integer(-1) if sp.expand(rem) == 0 else mult,
+                     "numerator(multiplier + 1) mod eos_condition = " + str(sp.expand(rem)))
+
+
+def reparam(model):
+    """(c, d) and (a, b) reparameterisation and the exact map in (a, b) (C5-C7)."""
+    rp = reparameterise(model)
+    yield Derivation("reparam", "Reparameterisation (c, d) and offsets (a, b)",
+                     _tuple(rp.definitions), "Valid on x > y > 0 (c > 0, d > 0).")
+    yield Derivation("reparam_t", "Gradient factor t(d): grad = t(xy) (y, x)", rp.t_of_d)
+    yield Derivation("reparam_cd_map", "Exact map in (c, d)", _tuple(rp.cd_map))
+    yield Derivation("reparam_map", "Exact map in (a, b) with step kappa^2", _tuple(rp.ab_map))
+    yield Derivation("reparam_increment", "Cancellation-free (a' - a, b' - b)",
+                     _tuple(rp.ab_increment),
+                     "sqrt(1 - T^2) - 1 rewritten as -T^2 / (1 + sqrt(1 - T^2)).")
+
+
+SECTIONS = [basics, maps, orbits, minima, reparam]
+
+
+def derive_model(model, sections=None):
+    """Run every section; returns ``(derivations, unavailable)`` where `unavailable` lists
+    ``(section, reason)`` for sections that do not apply to the model."""
+    done, missing = [], []
+    for section in sections or SECTIONS:
+        try:
+            done += list(section(model))
+        except EosError as exc:
+            missing.append((section.__name__, str(exc)))
+    return done, missing

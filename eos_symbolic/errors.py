@@ -1,0 +1,9 @@
+"""The one exception users see: a one-line message naming the problem and the valid range."""
+
+
+class EosError(ValueError):
+    """Bad input or an object that does not exist for the given parameters.
+
+    The message is meant for the terminal as is: it names what was wrong, what was
+    expected, and (where there is one) the valid range.
+    """
