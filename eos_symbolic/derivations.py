@@ -6,6 +6,7 @@ reason. Later capabilities add their sections to `SECTIONS`.
 """
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from .errors import EosError
@@ -82,11 +83,14 @@ def orbits(model):
                      "fixed curves. EmptySet means the eliminant was not computed (degree cap).")
     if tc.eliminant is not None:
         for value in ("1/5", "3/5"):
-            pts = real_two_cycles(model, value)
+            with mpmath.workdps(30):
+                pts = [[sp.Float(mpmath.nstr(v, 20, strip_zeros=False), 20) for v in p]
+                       for p, _ in real_two_cycles(model, value, dps=30)]
             yield Derivation(f"two_cycle_points_eta_{value.replace('/', '_')}",
                              f"Real 2-cycle points at eta = {value} (20 digits)",
-                             _tuple(_tuple(sp.Float(str(v), 20) for v in p) for p, _ in pts),
-                             "Each point p has F(p) != p and F(F(p)) = p to 15 digits.")
+                             _tuple(_tuple(p) for p in pts),
+                             "Each point p has F(p) != p and F(F(p)) = p to 15 digits at 30-digit "
+                             "working precision.")
 
 
 def minima(model):

@@ -8,6 +8,7 @@ exact; a tie that is not invariant is refused.
 """
 import keyword
 import re
+import tokenize
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -60,7 +61,8 @@ def parse_expression(text, what="expression"):
     try:
         expr = parse_expr(text, local_dict=local, global_dict=dict(_PARSER_GLOBALS),
                           transformations=transformations)
-    except (SyntaxError, TypeError, ValueError, AttributeError, sp.SympifyError) as exc:
+    except (SyntaxError, TypeError, ValueError, AttributeError, tokenize.TokenError,
+            sp.SympifyError) as exc:
         raise EosError(f"{what}: cannot parse {text!r} ({type(exc).__name__})") from None
     if not isinstance(expr, sp.Expr):
         raise EosError(f"{what}: {text!r} is not a scalar expression")

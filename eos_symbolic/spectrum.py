@@ -27,9 +27,9 @@ def characteristic_factors(model):
 def hessian_eigenvalues(model):
     """Closed-form eigenvalues of the tied Hessian, with multiplicity.
 
-    Highest-degree factors first (for `four-scalar`: $\lambda_1, \lambda_2$ of eq. 3, then
-    $\lambda_3, \lambda_4$). Linear factors give their root; a quadratic $\lambda^2 + p\lambda + q$ gives
-    $\tfrac12(-p \pm \sqrt{p^2 - 4q})$, '+' (the larger) first; a factor of higher degree is
+    Highest-degree factors first (for `four-scalar`: $\\lambda_1, \\lambda_2$ of eq. 3, then
+    $\\lambda_3, \\lambda_4$). Linear factors give their root; a quadratic $\\lambda^2 + p\\lambda + q$ gives
+    $\\tfrac12(-p \\pm \\sqrt{p^2 - 4q})$, '+' (the larger) first; a factor of higher degree is
     returned as the equation ``Eq(factor, 0)`` (no closed form attempted).
     """
     values = []

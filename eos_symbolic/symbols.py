@@ -12,7 +12,7 @@ a, b, c, d, u, t, C = sp.symbols("a b c d u t C", real=True)
 gamma = sp.Symbol("gamma", real=True)
 eta = sp.Symbol("eta", positive=True)
 kappa = sp.Symbol("kappa", positive=True)
-lam = sp.Symbol("lambda", real=True)
+lam = sp.Symbol("lamda", real=True)  # printed as \\lambda in LaTeX; "lambda" is a keyword
 
 _NAMED = {s.name: s for s in (x, y, z, w, a, b, c, d, u, t, C, gamma, eta, kappa, lam)}
 _INDEXED = re.compile(r"^[A-Za-z][0-9]+$")
