@@ -80,7 +80,10 @@ def orbits(model):
                      "period-2 factors)", _tuple([tc.common, eliminant, lines]),
                      "G collects the fixed-point curves. The eliminant's factors in (x, eta) hold "
                      "every remaining period-2 point and the flip points where 2-cycles meet the "
-                     "fixed curves. EmptySet means the eliminant was not computed (degree cap).")
+                     "fixed curves. EmptySet means the eliminant was not computed (degree cap)."
+                     + "".join(f"\n- eliminant factor {i + 1} (degree {sp.degree(f, model.coords[0])}"
+                               f" in {model.coords[0]}): {_classify(model, tc, f)}"
+                               for i, f in enumerate(tc.eliminant or ())))
     if tc.eliminant is not None:
         for value in ("1/5", "3/5"):
             with mpmath.workdps(30):
@@ -91,6 +94,37 @@ def orbits(model):
                              _tuple(_tuple(p) for p in pts),
                              "Each point p has F(p) != p and F(F(p)) = p to 15 digits at 30-digit "
                              "working precision.")
+
+
+def _classify(model, tc, factor):
+    """Plain-words reading of one eliminant factor of the period-2 system."""
+    lines = [str(line) for line, fs in tc.lines.items() if factor in fs]
+    if lines:
+        return "2-cycles on the invariant line(s) " + " and ".join(lines)
+    if _vanishes_at_eos_minima(model, factor):
+        return ("vanishes at the EoS minima: flip points on the minima, where the 2-cycle "
+                "branch meets the fixed curve (not a 2-cycle)")
+    coeffs = sp.Poly(factor, model.coords[0], eta).coeffs()
+    if all(c > 0 for c in coeffs) or all(c < 0 for c in coeffs):
+        return "no real point for eta > 0 (all coefficients of one sign, even powers)" if all(
+            k % 2 == 0 for (k, _) in sp.Poly(factor, model.coords[0], eta).monoms()) else \
+            "no positive real root for eta > 0 (all coefficients of one sign)"
+    return "other period-2 points (see the sampled points below)"
+
+
+def _vanishes_at_eos_minima(model, factor):
+    """Does `factor(x, eta)` vanish at the first coordinate of every EoS minimum (tested at
+    eta = eos_range/3 to 30 digits)?"""
+    try:
+        _, poly = eos_minima(model)
+        param, e = minima_manifold(model)[0].param, eos_range(model) / 3
+    except EosError:
+        return False
+    roots = [r for r in sp.Poly(poly.subs(eta, e), u).nroots(n=30) if r.is_real and r > 0]
+    first = model.coords[0]
+    return bool(roots) and all(
+        abs(sp.N(factor.subs({eta: e, first: param[first].subs(u, r)}), 30)) < 1e-20
+        for r in roots)
 
 
 def minima(model):
