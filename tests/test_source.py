@@ -1,0 +1,28 @@
+"""Source hygiene: every module compiles without warnings (e.g. invalid escapes in LaTeX
+docstrings) and imports without side effects on mpmath precision."""
+import importlib
+import pkgutil
+import warnings
+from pathlib import Path
+
+import mpmath
+
+import eos_symbolic
+
+PACKAGE = Path(eos_symbolic.__file__).parent
+
+
+def test_modules_compile_without_warnings():
+    for path in sorted(PACKAGE.glob("*.py")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def test_imports_leave_mpmath_precision_alone():
+    mpmath.mp.dps = 15
+    for mod in pkgutil.iter_modules([str(PACKAGE)]):
+        if mod.name == "__main__":
+            continue
+        importlib.import_module(f"eos_symbolic.{mod.name}")
+    assert mpmath.mp.dps == 15
