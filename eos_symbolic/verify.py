@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from . import checkers, series_checks
+from . import checkers, dynamics_checks, series_checks
 from .errors import EosError
 from .verdict import Verdict, timed
 
@@ -41,6 +41,9 @@ CHECKERS = {
     "expansion": _plain(series_checks.check_expansion),
     "two-step-parity": _plain(series_checks.check_two_step_parity),
     "one-d-map": _plain(series_checks.check_one_d_map),
+    "end-point": dynamics_checks.check_end_point,
+    "trajectory-end": dynamics_checks.check_trajectory_end,
+    "ode-figure": dynamics_checks.check_ode_figure,
     "pending": _pending,
 }
 
