@@ -60,17 +60,103 @@ def cmd_derive(args):
     return 0
 
 
+def _claims(args):
+    from .claims import load_claims_file, paper_claims
+    claims = paper_claims()
+    if args.claims:
+        user = load_claims_file(args.claims)
+        clash = {c.id for c in user} & {c.id for c in claims}
+        if clash:
+            raise EosError(f"claims file {args.claims}: id(s) {', '.join(sorted(clash))} "
+                           "already name paper claims; choose other ids")
+        claims += user
+    return claims
+
+
+def _print_verdicts(verdicts):
+    from .report import SYMBOL, key_number
+    width = max(len(v["id"]) for v in verdicts)
+    for v in verdicts:
+        print(f"{v['id']:{width}s}  {SYMBOL[v['verdict']]:24s} {key_number(v)[:70]}")
+
+
+def _run_claims(args, claims, selfchecks=()):
+    from .report import write_report
+    from .verify import Context, check_claims
+    start = time.perf_counter()
+    ctx = Context(quick=getattr(args, "quick", False), out=getattr(args, "report", None))
+    verdicts = [v.to_json() for v in check_claims(claims, ctx)]
+    seconds = time.perf_counter() - start
+    _print_verdicts(verdicts)
+    counts = {k: sum(v["verdict"] == k for v in verdicts)
+              for k in ("verified", "verified-numerically", "refuted", "inconclusive")}
+    print(", ".join(f"{n} {k}" for k, n in counts.items()) + f"  ({seconds:.1f} s)")
+    _write_json(args.json, verdicts)
+    if getattr(args, "report", None):
+        md, page = write_report(args.report, claims, verdicts, selfchecks, seconds)
+        print(f"report: {md} and {page}")
+    return verdicts
+
+
+def cmd_check(args):
+    from .claims import select
+    _run_claims(args, select(_claims(args), args.ids))
+    return 0
+
+
 def cmd_verify(args):
     from .selfcheck import run_selfchecks
-    results = run_selfchecks(quick=args.quick)
-    width = max(len(r["id"]) for r in results)
-    for r in results:
-        print(f"{r['id']:{width}s}  {r['verdict']:21s}  {r['method']}")
-    _write_json(args.json, results)
-    failed = [r for r in results if r["verdict"] == "refuted"]
-    print(f"{len(results)} checks, {len(failed)} refuted")
-    # a refuted self-check is a defect of the toolkit (drift, a derivation contradicted)
-    return 1 if failed else 0
+    claims = _claims(args)
+    selfchecks = run_selfchecks(quick=args.quick)
+    bad = [s for s in selfchecks if s["verdict"] == "refuted"]
+    print(f"derivation self-checks: {len(selfchecks) - len(bad)}/{len(selfchecks)} passed")
+    for s in bad:
+        print(f"  FAILED {s['id']}: {s['method']} {s['evidence']}")
+    _run_claims(args, claims, selfchecks)
+    # refuted paper claims are findings; a failed self-check is a defect of the toolkit
+    return 1 if bad else 0
+
+
+def cmd_trajectory(args):
+    from .record import TrajectoryRecord
+    from .trajectory import Interrupted, model_from_spec, parse_start, run_trajectory
+    if args.resume:  # settings not repeated on the command line come from the record
+        if not args.out:
+            raise EosError("resume: needs --out FILE (the record to resume from)")
+        cfg = TrajectoryRecord.load(args.out).config
+        model = _model_from_args(args) if (args.loss or args.model) else model_from_spec(
+            cfg["model"])
+        eta = args.eta if args.eta is not None else cfg["eta"]
+        start = parse_start(args.start) if args.start else cfg["start"]
+        steps = args.steps if args.steps is not None else cfg["steps"]
+        dps = args.dps if args.dps is not None else cfg["dps"]
+        coords = args.coords or cfg["coords"]
+        certify = args.certify or cfg["certify"]
+    else:
+        missing = [f for f in ("eta", "start", "steps") if getattr(args, f) is None]
+        if missing:
+            raise EosError(f"trajectory: missing --{', --'.join(missing)} (e.g. --eta 0.01 "
+                           "--start x=12.5,y=0.05 --steps 200000)")
+        if not (args.loss or args.model):
+            args.model = "four-scalar"
+        model, eta, start = _model_from_args(args), args.eta, parse_start(args.start)
+        steps, dps = args.steps, args.dps if args.dps is not None else 30
+        coords, certify = args.coords or "xy", args.certify or "two-precision"
+    try:
+        result = run_trajectory(model, eta, start, steps, dps=dps, coords=coords,
+                                every=args.every, digits=args.digits, certify=certify,
+                                tol=args.tol, out=args.out, resume=args.resume,
+                                progress=not args.no_progress,
+                                checkpoint_seconds=args.checkpoint_seconds,
+                                max_dps=args.max_dps)
+    except Interrupted as exc:
+        print(f"interrupted: {exc}", file=sys.stderr)
+        return 130
+    print(result.summary())
+    if args.out:
+        print(f"record: {args.out}")
+    _write_json(args.json, result.to_dict())
+    return 0
 
 
 def build_parser():
@@ -91,10 +177,42 @@ def build_parser():
     s.add_argument("--json", metavar="FILE")
     s.set_defaults(func=cmd_derive)
 
-    s = sub.add_parser("verify", help="run every check and report verdicts")
-    s.add_argument("--quick", action="store_true")
+    s = sub.add_parser("check", help="check the given claims (e.g. C9 C12)")
+    s.add_argument("ids", nargs="+", metavar="CLAIM_ID")
+    s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
+    s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
+    s.add_argument("--json", metavar="FILE")
+    s.set_defaults(func=cmd_check)
+
+    s = sub.add_parser("verify", help="check every claim of the paper and write a report")
+    s.add_argument("--quick", action="store_true", help="smaller runs (about 2 minutes)")
+    s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
+    s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
     s.add_argument("--json", metavar="FILE")
     s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("trajectory", help="iterate the exact GD map at D digits, certified")
+    s.add_argument("--model", help="built-in model (default four-scalar)")
+    s.add_argument("--loss", help="user loss, e.g. '(1 - x*y*z*w)**2/2'")
+    s.add_argument("--tie", action="append", help="tie for --loss, e.g. z=x (repeatable)")
+    s.add_argument("--eta", help="step size, e.g. 0.01 (exact decimal)")
+    s.add_argument("--start", help="start, e.g. x=12.5,y=0.05 (or a=..,b=.. with --coords ab)")
+    s.add_argument("--steps", type=int, help="number of GD steps N")
+    s.add_argument("--dps", type=int, help="working decimal digits D (>= 15; default 30)")
+    s.add_argument("--coords", choices=["xy", "ab", "full"],
+                   help="reduced coordinates, the (a, b) chart, or all parameters (default xy)")
+    s.add_argument("--every", type=int, help="record every K-th state (default N/1000)")
+    s.add_argument("--digits", type=int, help="digits to certify (default D/2)")
+    s.add_argument("--certify", choices=["two-precision", "arb", "none"],
+                   help="two runs at D and D+G digits (default), Arb balls, or none")
+    s.add_argument("--tol", type=float, default=1e-10, help="convergence tolerance (relative)")
+    s.add_argument("--max-dps", type=int, help="cap for automatic precision escalation")
+    s.add_argument("--out", help="record file (.json or .npz); checkpoints go there too")
+    s.add_argument("--resume", action="store_true", help="continue the run recorded in --out")
+    s.add_argument("--checkpoint-seconds", type=float, default=30.0)
+    s.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    s.add_argument("--json", metavar="FILE")
+    s.set_defaults(func=cmd_trajectory)
     return p
 
 
