@@ -5,6 +5,7 @@ Trajectories use the certified engine (`trajectory.run_trajectory`, two working 
 with automatic escalation); every verdict carries the certified digits and the command that
 reproduces the run.
 """
+from functools import lru_cache
 from pathlib import Path
 
 import mpmath
@@ -76,7 +77,7 @@ def check_trajectory_end(claim, ctx):
     e = sp.Rational(claim.fields["eta"])
     x0, y0 = (str(v) for v in claim.fields["start"])
     steps = int(claim.fields["steps"])
-    tr = run_trajectory(model, str(e), {"x": x0, "y": y0}, steps, dps=40)
+    tr = _cached_run(claim.model, str(e), x0, y0, steps)
     det, cert = tr.outcome.details, tr.certification
     limit = [mpmath.mpf(v) for v in det.get("limit", [])] or None
     near = [mpmath.mpf(v) for v in claim.fields["near"]]
@@ -101,6 +102,12 @@ def check_trajectory_end(claim, ctx):
     ok = all(abs(v - n) <= t for v, n, t in zip(limit, near, tol)) and cert.get("certified")
     return Verdict("", "verified-numerically" if ok else "refuted", method, ev,
                    None if ok else {"limit": ev["limit"], "near": [str(v) for v in near]})
+
+
+@lru_cache(maxsize=8)
+def _cached_run(model_name, eta_text, x0, y0, steps):
+    """C26 and F7b cite the same run: compute it once per process."""
+    return run_trajectory(get_model(model_name), eta_text, {"x": x0, "y": y0}, steps, dps=40)
 
 
 def check_ode_figure(claim, ctx):

@@ -13,24 +13,62 @@ from .reparam import reparameterise
 from .symbols import a, b, kappa
 
 
+def _term_weight(term, weights):
+    powers = term.as_powers_dict()
+    return sum(sp.nsimplify(powers.get(v, 0)) * sp.nsimplify(weights[v.name])
+               for v in (a, b, kappa))
+
+
 def weight_of(poly, weights):
-    """Largest weight of a term of `poly` (a ~ kappa^wa, b ~ kappa^wb, kappa ~ kappa)."""
-    terms = sp.Poly(sp.expand(poly), a, b, kappa).monoms()
-    return max((i * weights["a"] + j * weights["b"] + k * weights["kappa"]
-                for i, j, k in terms), default=0)
+    """Largest weight of a term of `poly` (a ~ kappa^wa, b ~ kappa^wb, kappa ~ kappa;
+    fractional powers of kappa allowed)."""
+    terms = sp.Add.make_args(sp.expand(poly))
+    return max((_term_weight(t, weights) for t in terms if t != 0), default=0)
 
 
 def weighted_part(poly, weights, top):
     """The terms of `poly` of weight <= `top`."""
-    P = sp.Poly(sp.expand(poly), a, b, kappa)
-    return sp.Add(*[c * a**i * b**j * kappa**k for (i, j, k), c in P.terms()
-                    if i * weights["a"] + j * weights["b"] + k * weights["kappa"] <= top])
+    return sp.Add(*[t for t in sp.Add.make_args(sp.expand(poly))
+                    if _term_weight(t, weights) <= top])
 
 
-def map_series(model, steps, weights, order):
-    """$(a^{(n)} - a, b^{(n)})$ for n = `steps`, exact below weight `order`."""
-    from .normal_form import step_polynomials
-    return step_polynomials(model, steps, (weights["a"], weights["b"], weights["kappa"]), order)
+def map_series(model, steps, weights, order, branch=1):
+    """$(a^{(n)} - a, b^{(n)})$ for n = `steps` at EoS branch `branch`, with every term of
+    weight < `order` exact.
+
+    Served by the normal form of that branch (`normal_form.normal_forms`), whose series are
+    exact up to its `kappa_orders` under its natural weights; other weightings are refused
+    with the weights that are available.
+    """
+    from .normal_form import normal_forms
+    forms = {nf.chart.branch: nf for nf in normal_forms(model)}
+    if branch not in forms:
+        raise EosError(f"{model.name}: no EoS branch {branch} (branches: {sorted(forms)})")
+    nf = forms[branch]
+    want = (sp.nsimplify(weights["a"]), sp.nsimplify(weights["b"]))
+    if tuple(nf.kappa_weights) != want or sp.nsimplify(weights.get("kappa", 1)) != 1:
+        raise EosError(f"{model.name}: series are derived with weights a ~ kappa^"
+                       f"{nf.kappa_weights[0]}, b ~ kappa^{nf.kappa_weights[1]} (kappa ~ kappa);"
+                       f" the claim asks for a ~ kappa^{want[0]}, b ~ kappa^{want[1]}")
+    if order - 1 > min(nf.kappa_orders):
+        raise EosError(f"{model.name}: series known up to weight {min(nf.kappa_orders)}, the "
+                       f"claim needs weight {order - 1}")
+    return nf.expansion(steps)
+
+
+def available_order(model, branch=1):
+    """One more than the largest weight up to which the branch's series are exact."""
+    from .normal_form import normal_forms
+    nf = {nf.chart.branch: nf for nf in normal_forms(model)}[branch]
+    return min(nf.kappa_orders) + 1
+
+
+def leading_part(model, steps, coord, weights, branch=1):
+    """Lowest-weight part of $a^{(n)} - a$ (`coord` = "a") or $b^{(n)} - b$ (`coord` = "b")."""
+    da, db = map_series(model, steps, weights, 1, branch)
+    inc = da if coord == "a" else sp.expand(db - b)
+    low = min(_term_weight(t, weights) for t in sp.Add.make_args(inc) if t != 0)
+    return weighted_part(inc, weights, low)
 
 
 def exact_map_values(model, steps, a0, b0, k, dps=60):

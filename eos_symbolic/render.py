@@ -10,6 +10,8 @@ from pathlib import Path
 import sympy as sp
 
 from .derivations import derive_model
+from .errors import EosError
+from .normal_form import normal_forms
 
 #: LaTeX longer than this is not inlined in Markdown (GitHub's renderer gives up on it).
 MAX_LATEX = 3000
@@ -59,7 +61,38 @@ def index_page(models):
     for m in models:
         ties = ", ".join(f"{v} = {u}" for v, u in m.ties) or "none"
         lines.append(f"| [{m.name}]({folder(m)}/README.md) | ${sp.latex(m.loss)}$ | {ties} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + normal_form_table(models)) + "\n"
+
+
+def normal_form_table(models):
+    """Lines of the index table comparing the leading two-step system and its invariant
+    curves across models and EoS minima (degree = degree of the product in the loss)."""
+    lines = ["", "## Local normal forms at the EoS minima", "",
+             "Leading two-step system in the offsets (a, b) from each EoS minimum (paper eq. 7 "
+             "and Section 4), its invariant curves and the predicted end point; (a, b) in an "
+             "ellipse-type end point denote the start. Details: `normal_form_2step`, "
+             "`curve_type`, `limit_point` in each model's page.", "",
+             "| model | degree | EoS minimum | a, b scale | a'' - a | b'' | curve type | "
+             "end point a | limit sharpness |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for m in models:
+        degree = sp.Poly(m.loss, *m.params).total_degree() // 2
+        try:
+            forms = normal_forms(m)
+        except EosError:
+            lines.append(f"| {m.name} | {degree} | not available (see its page) | | | | | | |")
+            continue
+        for nf in forms:
+            A, _ = nf.leading_kappa
+            wa, wb = nf.kappa_weights
+            S, err = nf.limit_sharpness
+            big = nf.chart.coords[0]
+            lines.append(f"| {m.name} | {degree} | {nf.chart.branch} (${sp.latex(big)}$ large) | "
+                         f"$\\kappa^{{{sp.latex(wa)}}}, \\kappa^{{{sp.latex(wb)}}}$ | "
+                         f"${sp.latex(A)}$ | ${sp.latex(nf.b_map())}$ | {nf.curve_type} | "
+                         f"${sp.latex(nf.to_kappa(nf.end_point))}$ | "
+                         f"${sp.latex(S)} + O({sp.latex(err)})$ |")
+    return lines
 
 
 def render_all(models, progress=None):

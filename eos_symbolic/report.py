@@ -4,6 +4,8 @@ import html
 import json
 from pathlib import Path
 
+import mpmath
+
 SYMBOL = {"verified": "✔ verified", "verified-numerically": "≈ verified-numerically",
           "refuted": "✘ refuted", "inconclusive": "? inconclusive"}
 
@@ -13,13 +15,20 @@ def key_number(v):
     ev, cx = v.get("evidence") or {}, v.get("counterexample") or {}
     if v["verdict"] == "refuted":
         if "claimed" in cx and "derived" in cx:
-            return f"claimed {cx['claimed'][:12]} vs derived {cx['derived'][:12]}"
+            return f"claimed {_num(cx['claimed'])} vs derived {_num(cx['derived'])}"
         return ev.get("key", "see counterexample")
     if "key" in ev:
         return str(ev["key"])
     if v["verdict"] == "inconclusive":
         return ev.get("reason", "")[:70]
     return ev.get("proof", "") or f"{ev.get('points', '')} points"
+
+
+def _num(text):
+    try:
+        return mpmath.nstr(mpmath.mpf(text), 8)
+    except (TypeError, ValueError):
+        return str(text)[:14]
 
 
 def table_rows(claims, verdicts):
@@ -41,6 +50,14 @@ def to_markdown(claims, verdicts, selfchecks=(), seconds=None, figures=()):
     for c, v in table_rows(claims, verdicts):
         out.append(f"| [{c.id}](#{c.id.lower()}) | {c.where} | {SYMBOL[v['verdict']]} | "
                    f"{v['method']} | {_cell(key_number(v))} |")
+    refuted = [(c, v) for c, v in table_rows(claims, verdicts) if v["verdict"] == "refuted"]
+    if refuted:
+        out += ["", "**Refuted as printed** (corrections are the toolkit's derivations):", ""]
+        for c, v in refuted:
+            near = (v.get("evidence") or {}).get("nearby_setting")
+            out.append(f"- **{c.id}**: " + (f"`{v['correction']}`" if v.get("correction")
+                                             else "see counterexample")
+                       + (f" — {near}" if near else ""))
     out += [""]
     for c, v in table_rows(claims, verdicts):
         out += [f"## {c.id}", "", f"*{c.where}* — {SYMBOL[v['verdict']]} "

@@ -24,7 +24,20 @@ class Verdict:
             raise ValueError(f"verdict must be one of {VERDICTS}, got {self.verdict!r}")
 
     def to_json(self):
-        return asdict(self)
+        """A JSON-ready dict: SymPy and mpmath numbers become ints, floats or strings."""
+        return _plain(asdict(self))
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if getattr(obj, "is_Integer", False):
+        return int(obj)
+    return str(obj)
 
 
 def timed(check_id, fn, *args, **kwargs):

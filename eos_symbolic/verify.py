@@ -41,6 +41,7 @@ CHECKERS = {
     "expansion": _plain(series_checks.check_expansion),
     "two-step-parity": _plain(series_checks.check_two_step_parity),
     "one-d-map": _plain(series_checks.check_one_d_map),
+    "three-scalar-structure": _plain(series_checks.check_three_scalar_structure),
     "end-point": dynamics_checks.check_end_point,
     "trajectory-end": dynamics_checks.check_trajectory_end,
     "ode-figure": dynamics_checks.check_ode_figure,

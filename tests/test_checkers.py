@@ -124,3 +124,52 @@ def test_structure_claims_verified():
 def test_pending_claims_are_inconclusive_with_reason():
     v = check_claim(paper("C14"))
     assert v.verdict == "inconclusive" and "checker not yet available" in v.evidence["reason"]
+
+
+# -- expansions (series of the exact map) ----------------------------------------------------
+W = {"a": 3, "b": 2, "kappa": 1}
+
+
+@pytest.mark.parametrize("a2, b2, verdict", [
+    ("a - 4*b**2*kappa**3", "b + 8*a*b*kappa - 16*b**3", "verified"),
+    ("a - 4*b**2*kappa**3", "b + 8*a*b*kappa - 15*b**3", "refuted"),         # coefficient
+    ("a - 4*b**2*kappa**3", "b - 8*a*b*kappa - 16*b**3", "refuted"),         # sign
+    ("a - 4*b**2*kappa**2", "b + 8*a*b*kappa - 16*b**3", "refuted"),         # exponent
+    ("a - 4*b**2*kappa**3", "b + 8*a*b*kappa - 16*b**3 + kappa**6", "refuted"),  # constant
+    ("a - 4*b**2*kappa**3", "b + 8*a*b*kappa", "refuted"),                   # missing term
+])
+def test_two_step_expansion(a2, b2, verdict):
+    v = check_claim(claim("expansion", steps=2, weights=W, claimed={"a''": a2, "b''": b2}))
+    assert v.verdict == verdict
+    if verdict == "refuted":
+        # the exact map at a regime point sides with the derived truncation
+        for key in v.counterexample:
+            if key in ("a''", "b''") and v.evidence["components"][key].get("wrong_or_missing"):
+                w = v.counterexample[key]
+                assert float(w["derived_error"]) < float(w["claimed_error"])
+
+
+def test_paper_c21_right_for_the_halved_objective():
+    v = check_claim(paper("C21"))
+    assert v.verdict == "refuted"
+    assert "two-scalar" in v.evidence["nearby_setting"]
+    # hand derivation for (1 - xy)^2: T = 2 kappa^2 b, a'' - a = -4 b^2 kappa^3, b'' = b + 8 a b kappa
+    assert v.correction == "a'' = a - 4*b**2*kappa**3, b'' = 8*a*b*kappa + b"
+
+
+def test_paper_c8_c9_c11_c27_verified():
+    for cid in ("C8", "C9", "C11", "C27", "C24"):
+        assert check_claim(paper(cid)).verdict == "verified", cid
+
+
+def test_rate_claim_c10():
+    v = check_claim(paper("C10"))
+    assert v.verdict == "refuted" and v.correction == "2*b**2*kappa**3"
+    good = check_claim(claim("rate", claimed="2*b**2*kappa**3", weights=W))
+    assert good.verdict == "verified" and good.evidence["monotone_decrease"]
+
+
+def test_one_d_map_variant_refuted():
+    v = check_claim(claim("one-d-map", claimed="b*(1 + 8*a*kappa - 12*b**2)", from_claim="C9",
+                          weights=W))
+    assert v.verdict == "refuted"

@@ -65,3 +65,27 @@ def test_unparsable_toml_and_missing_file(tmp_path):
 def test_unknown_claim_id(capsys):
     assert main(["check", "C99"]) == 2
     assert "unknown claim id(s) C99" in capsys.readouterr().err
+
+
+def test_readme_example_file_round_trips(tmp_path):
+    from pathlib import Path
+    example = Path(__file__).resolve().parents[1] / "examples/user_claims.toml"
+    out = tmp_path / "v.json"
+    assert main(["check", "U1", "U2", "--claims", str(example), "--json", str(out)]) == 0
+    verdicts = {v["id"]: v["verdict"] for v in json.loads(out.read_text())}
+    assert verdicts == {"U1": "verified", "U2": "verified"}
+
+
+def test_planted_wrong_user_expansion_is_refuted(tmp_path):
+    p = write(tmp_path, '''
+[[claim]]
+id = "U3"
+kind = "expansion"
+steps = 1
+claimed = { "a'" = "a - 3*b**2*kappa**3" }
+weights = { a = 3, b = 2, kappa = 1 }
+''')
+    out = tmp_path / "v.json"
+    assert main(["check", "U3", "--claims", str(p), "--json", str(out)]) == 0
+    v = json.loads(out.read_text())[0]
+    assert v["verdict"] == "refuted" and v["correction"] == "a' = a - 2*b**2*kappa**3"
