@@ -3,7 +3,9 @@
 Core type: `Model` (loss, ties, step size eta). Built-ins via `get_model`. Exact results:
 `characteristic_factors`, `hessian_eigenvalues`, `fixed_points`, `two_cycles`,
 `minima_manifold`, `sharpness_on_minima`, `eos_minimum`, `reparameterise`; all of them
-assembled by `derive_model` and written to `derivations/` by the CLI.
+assembled by `derive_model` and written to `derivations/` by the CLI. Local analysis:
+`normal_forms`. Numerics: `run_trajectory`. Claims: `paper_claims`, `load_claims_file`
+(checkers in `eos_symbolic.verify`).
 """
 from .derivations import derive_model
 from .errors import EosError
@@ -14,9 +16,13 @@ from .orbits import fixed_points, gd_map_2, real_two_cycles, two_cycles
 from .reparam import ab_to_xy, reparameterise
 from .spectrum import characteristic_factors, hessian_eigenvalues
 from .symbols import parse
+from .normal_form import normal_forms
+from .trajectory import run_trajectory
+from .claims import load_claims_file, paper_claims
 
 __all__ = ["Model", "EosError", "get_model", "parse_expression", "parse", "derive_model",
            "characteristic_factors", "hessian_eigenvalues", "fixed_points", "gd_map_2",
            "two_cycles", "real_two_cycles", "minima_manifold", "sharpness_on_minima",
-           "eos_minima", "eos_minimum", "eos_range", "reparameterise", "ab_to_xy"]
+           "eos_minima", "eos_minimum", "eos_range", "reparameterise", "ab_to_xy",
+           "normal_forms", "run_trajectory", "paper_claims", "load_claims_file"]
 __version__ = "0.1.0"

@@ -21,7 +21,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: Kinds a user claims file may use (the paper's registry uses more, with custom checkers).
-USER_KINDS = ("identity", "expansion")
+USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit")
 #: Symbols a claim formula may mention.
 ALLOWED_SYMBOLS = {"x", "y", "z", "w", "eta", "kappa", "a", "b", "c", "d", "gamma", "u", "t",
                    "C", "D"}
@@ -110,7 +110,46 @@ def load_claims_file(path):
             if key in c.fields:
                 c.formula(key)
         c.substitutions()
+        _validate_region_kind(c)
     return claims
+
+
+def _validate_region_kind(c):
+    """Fields of the kinds `inequality`, `invariant-region`, `trajectory-limit` (issue 6)."""
+    from .lemma_checks import parse_domain, parse_relation
+    label = f"claim {c.id}"
+    if c.kind == "inequality":
+        parse_relation(c.fields.get("inequality"), f"{label} inequality")
+        parse_domain(c)
+    elif c.kind == "invariant-region":
+        if not isinstance(c.fields.get("region"), list) or not c.fields["region"]:
+            raise EosError(f"{label}: expected region = ['inequality', ...]")
+        for t in c.fields["region"] + list(c.fields.get("into", [])):
+            parse_relation(t, f"{label} region")
+        if c.fields.get("coords", "ab") not in ("ab", "xy"):
+            raise EosError(f"{label}: coords: expected ab or xy, got {c.fields['coords']!r}")
+        if int(c.fields.get("steps", 1)) not in (1, 2):
+            raise EosError(f"{label}: steps: expected 1 or 2, got {c.fields['steps']}")
+        parse_domain(c)
+    elif c.kind == "trajectory-limit":
+        start, limit = c.fields.get("start"), c.fields.get("limit")
+        if not isinstance(start, dict) or sorted(start) not in (["a", "b"], ["x", "y"]):
+            raise EosError(f"{label}: expected start = {{ a = [lo, hi], b = [lo, hi] }} "
+                           "(or x, y ranges)")
+        for k, rng in start.items():
+            if not isinstance(rng, list) or len(rng) != 2:
+                raise EosError(f"{label}: start.{k}: expected [lo, hi], got {rng!r}")
+            [_parse(str(v), f"{label} start.{k}") for v in rng]
+        if not isinstance(limit, dict) or not limit:
+            raise EosError(f"{label}: expected limit = {{ a_over_kappa3 = ['lo', 'hi'] }}")
+        for k, rng in limit.items():
+            if k not in ("a", "a_over_kappa3", "gap_over_eta", "sharpness"):
+                raise EosError(f"{label}: limit.{k}: expected one of a, a_over_kappa3, "
+                               "gap_over_eta, sharpness")
+            if not isinstance(rng, list) or len(rng) != 2:
+                raise EosError(f"{label}: limit.{k}: expected [lo, hi], got {rng!r}")
+            [_parse(str(v), f"{label} limit.{k}") for v in rng]
+        _parse(str(c.fields.get("eta", "")), f"{label} eta")
 
 
 def select(claims, ids):

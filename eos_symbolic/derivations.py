@@ -88,12 +88,16 @@ def orbits(model):
                                for i, f in enumerate(tc.eliminant or ())))
     if tc.eliminant is not None:
         for value in ("1/5", "3/5"):
-            with mpmath.workdps(30):
-                pts = [[sp.Float(mpmath.nstr(v, 20, strip_zeros=False), 20) for v in p]
-                       for p, _ in real_two_cycles(model, value, dps=30)]
-            yield Derivation(f"two_cycle_points_eta_{value.replace('/', '_')}",
-                             f"Real 2-cycle points at eta = {value} (20 digits)",
-                             _tuple(_tuple(p) for p in pts),
+            name = f"two_cycle_points_eta_{value.replace('/', '_')}"
+            title = f"Real 2-cycle points at eta = {value} (20 digits)"
+            try:
+                with mpmath.workdps(30):
+                    pts = [[sp.Float(mpmath.nstr(v, 20, strip_zeros=False), 20) for v in p]
+                           for p, _ in real_two_cycles(model, value, dps=30)]
+            except EosError as exc:
+                yield Derivation(name, title, sp.S.EmptySet, f"Not computed: {exc}.")
+                continue
+            yield Derivation(name, title, _tuple(_tuple(p) for p in pts),
                              "Each point p has F(p) != p and F(F(p)) = p to 15 digits at 30-digit "
                              "working precision.")
 

@@ -66,9 +66,10 @@ def _compose2(R, F):
     return tuple(f.compose(list(zip(gens, F))) for f in F)
 
 
-#: Above this total degree of $F$ the resultant of the cofactors is too costly for `derive`
-#: (degree 7 takes ~4 s); then only the invariant lines are analysed and `eliminant` is None.
-MAX_ELIMINATION_DEGREE = 7
+#: Above this many terms in a cofactor the resultant is too costly for `derive` (76 terms,
+#: four-scalar: ~4 s; 190 terms, (1 - x y)^4: ~75 s); then only the invariant lines are
+#: analysed and `eliminant` is None.
+MAX_ELIMINATION_TERMS = 100
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def two_cycles(model):
     xx, yy = model.coords
     q1, q2 = (q.as_expr() for q in Q)
     elim = None
-    if max(sp.Poly(f, xx, yy).total_degree() for f in model.gd_map) <= MAX_ELIMINATION_DEGREE:
+    if max(len(q.terms()) for q in Q) <= MAX_ELIMINATION_TERMS:
         res = sp.resultant(q1, q2, yy)
         elim = tuple(sorted((f for f, _ in sp.factor_list(res)[1] if f.has(xx) and f.has(eta)),
                             key=lambda f: (sp.Poly(f, xx).degree(), sp.default_sort_key(f))))
@@ -116,6 +117,28 @@ def two_cycles(model):
     return TwoCycles(sp.factor(G.as_expr()), (q1, q2), elim, lines)
 
 
+def _real_roots_numeric(poly, dps):
+    """Roots of a univariate polynomial with Float coefficients (escalating the iteration
+    budget); `EosError` if they cannot be isolated."""
+    for steps in (200, 2000):
+        try:
+            return poly.nroots(n=dps, maxsteps=steps)
+        except mpmath.libmp.NoConvergence:
+            continue
+    try:  # clustered (multiple) roots: Durand-Kerner converges with more working bits
+        with mpmath.workdps(dps):
+            coeffs = [mpmath.mpf(sp.Float(c, dps)) for c in poly.all_coeffs()]
+            roots = mpmath.polyroots(coeffs, maxsteps=500, extraprec=10 * dps)
+            tiny = mpmath.mpf(10) ** (-dps // 3)
+            return [sp.Float(r.real, dps) + (0 if abs(r.imag) < tiny
+                                             else sp.I * sp.Float(r.imag, dps))
+                    for r in map(mpmath.mpc, roots)]
+    except mpmath.libmp.NoConvergence:
+        pass
+    raise EosError(f"could not isolate the roots of a degree-{poly.degree()} cofactor "
+                   f"at {dps} digits")
+
+
 def real_two_cycles(model, eta_value, dps=30):
     """Real period-2 orbits at a rational step size, from the eliminant factors.
 
@@ -126,7 +149,7 @@ def real_two_cycles(model, eta_value, dps=30):
     tc = two_cycles(model)
     if tc is None or tc.eliminant is None:
         raise EosError(f"{model.name}: no eliminant of the period-2 system (needs a 2-D map "
-                       f"of degree <= {MAX_ELIMINATION_DEGREE})")
+                       f"whose period-2 cofactors have <= {MAX_ELIMINATION_TERMS} terms)")
     xx, yy = model.coords
     e = sp.Rational(eta_value)
     F = sp.lambdify((xx, yy), [f.subs(eta, e) for f in model.gd_map], "mpmath")
@@ -137,7 +160,7 @@ def real_two_cycles(model, eta_value, dps=30):
             for rx in sp.Poly(f.subs(eta, e), xx).real_roots():
                 xv = mpmath.mpf(sp.N(rx, dps))
                 py = sp.Poly(tc.cofactors[0].subs({eta: e, xx: sp.Float(xv, dps)}), yy)
-                for ry in py.nroots(n=dps, maxsteps=200):
+                for ry in _real_roots_numeric(py, dps):
                     if not ry.is_real:
                         continue
                     p = (xv, mpmath.mpf(ry))

@@ -9,16 +9,21 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from . import checkers, dynamics_checks, series_checks
+from . import figure_region, lemma_checks, matrix_model, phase2, region_checks  # issue 6
+from . import figure_checks  # issue 7
+from . import certify  # issue 8
 from .errors import EosError
 from .verdict import Verdict, timed
 
 
 @dataclass
 class Context:
-    """Run options shared by checkers: `quick` (smaller runs), `out` (figure folder or None)."""
+    """Run options shared by checkers: `quick` (smaller runs), `out` (figure folder or None),
+    `certify` (run the rigorous Arb path where a claim admits it; issue 8)."""
 
     quick: bool = False
     out: object = None
+    certify: bool = False
 
 
 def _pending(claim, ctx):
@@ -46,7 +51,20 @@ CHECKERS = {
     "trajectory-end": dynamics_checks.check_trajectory_end,
     "ode-figure": dynamics_checks.check_ode_figure,
     "pending": _pending,
+    # region, trajectory and lemma checkers (issue 6)
+    "theorem-region": region_checks.check_theorem_region,
+    "phase2-band": phase2.check_band,
+    "sharpness-region": figure_region.check_sharpness_region,
+    "rank1-alignment": matrix_model.check_alignment,
+    "rank1-sphere-starts": matrix_model.check_sphere_starts,
+    "inequality": lemma_checks.check_inequality,
+    "invariant-region": lemma_checks.check_invariant_region,
+    "trajectory-limit": region_checks.check_trajectory_limit,
+    # sweeps, basins and bifurcation figures (issue 7)
+    **figure_checks.CHECKERS,
 }
+# issue 8: under --certify, a verified expansion also carries rigorous remainder bounds
+CHECKERS["expansion"] = certify.with_remainder_certificate(CHECKERS["expansion"])
 
 
 def register(kind, fn):

@@ -122,7 +122,8 @@ def test_structure_claims_verified():
 
 
 def test_pending_claims_are_inconclusive_with_reason():
-    v = check_claim(paper("C14"))
+    # a planted pending claim (C14, the former example, now has its checker: issue 6)
+    v = check_claim(claim("pending", reason="later capability"))
     assert v.verdict == "inconclusive" and "checker not yet available" in v.evidence["reason"]
 
 

@@ -54,3 +54,12 @@ def test_attracting_two_cycle_found_by_brute_iteration_is_listed():
             p = gd_step(p, e)
         listed = real_two_cycles(get_model("four-scalar"), "11/20", dps=30)
         assert any(abs(q[0] - p[0]) + abs(q[1] - p[1]) < 1e-15 for q, _ in listed)
+
+
+def test_user_models_that_stressed_the_period_two_search():
+    from eos_symbolic import Model
+    # clustered cofactor roots at eta = 3/5: needs the escalated root finder
+    assert len(real_two_cycles(Model.from_loss("(1 - x**2*y)**2/2"), "3/5")) >= 4
+    # cofactors too large for a quick resultant: invariant lines only, no eliminant
+    tc = two_cycles(Model.from_loss("(1 - x*y)**4"))
+    assert tc.eliminant is None and tc.lines

@@ -1,0 +1,152 @@
+"""The float64 sweep engine: generated kernel against independent maps, classification,
+checkpoint resume after interrupt, Dask, CLI."""
+import json
+
+import numpy as np
+import pytest
+
+from eos_symbolic import get_model
+from eos_symbolic.cli import main
+from eos_symbolic.errors import EosError
+from eos_symbolic.sweep import grid_starts, limit_sharpness, run_sweep
+from eos_symbolic.sweep_kernel import (CONVERGED, DIVERGED, advance, map_program,
+                                       numpy_iterate)
+
+
+def eq2(x, y, eta, n):
+    """Paper eq. 2, written by hand."""
+    for _ in range(n):
+        r = x * x * y * y - 1
+        x, y = x - eta * x * y * y * r, y - eta * x * x * y * r
+    return x, y
+
+
+def test_cse_finds_the_product_xy():
+    prog = map_program(get_model("four-scalar"))
+    assert any(str(e) == "x*y" for _, e in prog.body)
+    assert len(prog.body) == 2  # q = x y and t = eta q (q^2 - 1): the issue's short form
+
+
+@pytest.mark.parametrize("name", ["four-scalar", "two-scalar", "three-scalar", "depth-5:2+3"])
+def test_kernel_matches_numpy_loop(name):
+    model = get_model(name)
+    rng = np.random.default_rng(1)
+    V = np.vstack([rng.uniform(0.9, 1.1, 700) for _ in model.coords])
+    st, wh = np.zeros(700, np.int8), np.full(700, -1, np.int64)
+    out = advance(model, V, 0.05, 200, st, wh, every=50)
+    ref = numpy_iterate(model, V.copy(), 0.05, 200)
+    np.testing.assert_allclose(out, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_kernel_matches_hand_written_eq2():
+    model = get_model("four-scalar")
+    x0 = np.linspace(1.8, 2.4, 1030)
+    y0 = 1 / x0 + 0.01
+    st, wh = np.zeros(1030, np.int8), np.full(1030, -1, np.int64)
+    out = advance(model, np.vstack([x0, y0]), 0.2, 60, st, wh)
+    xr, yr = eq2(x0, y0, 0.2, 60)
+    np.testing.assert_allclose(out[0], xr, rtol=1e-9)
+    np.testing.assert_allclose(out[1], yr, rtol=1e-9)
+
+
+def test_classification_and_limit_sharpness():
+    model = get_model("four-scalar")
+    starts = np.array([[2.6, 0.35], [5.0, 5.0], [1.2, 0.9]])
+    res = run_sweep(model, starts, [0.2], 50000, progress=False)
+    assert list(res.status) == [CONVERGED, DIVERGED, CONVERGED]
+    assert 0 < res.gap[0] < 0.1          # the EoS end point (sharpness just under 2/eta)
+    assert res.steps_taken[1] > 0
+    # the limit is a minimum: x y = 1, and the sharpness there is 2 (x^2 + y^2) (C3)
+    x, y = res.limit[0]
+    assert abs(x * y - 1) < 1e-12
+    assert res.sharpness[0] == pytest.approx(2 * (x * x + y * y), rel=1e-10)
+    assert np.isnan(res.sharpness[1])
+
+
+def test_limit_sharpness_numeric_route_agrees():
+    """Closed-form eigenvalues vs a numeric eigen-solve of the tied Hessian."""
+    model = get_model("four-scalar")
+    pts = np.array([[2.0, 0.5], [1.3, 0.7]])
+    closed = limit_sharpness(model, pts, 0.1)
+    H = []
+    for x, y in pts:
+        # Hessian of 1/2 (1 - x^2 y^2)^2 in (x, y) on the tied slice, eigen-solved here
+        h = model.tied_hessian
+        import sympy as sp
+        M = np.array(sp.Matrix(h).subs({sp.Symbol("x", real=True): x,
+                                        sp.Symbol("y", real=True): y}).evalf(), dtype=float)
+        H.append(np.linalg.eigvalsh(M.reshape(int(len(h) ** 0.5), -1))[-1])
+    np.testing.assert_allclose(closed, H, rtol=1e-10)
+
+
+class Stop(Exception):
+    pass
+
+
+def test_interrupted_sweep_resumes_without_recomputing(tmp_path):
+    model = get_model("four-scalar")
+    starts, shape = grid_starts(model, {"x": (1.5, 3.0, 40), "y": (0.2, 0.8, 30)})
+    full = run_sweep(model, starts, [0.2, 0.15], 3000, shape=shape, chunk=200, progress=False)
+    seen = []
+
+    def interrupt(j):
+        seen.append(j)
+        if len(seen) == 3:
+            raise Stop
+
+    with pytest.raises(Stop):
+        run_sweep(model, starts, [0.2, 0.15], 3000, shape=shape, chunk=200,
+                  checkpoint=tmp_path, progress=False, on_chunk=interrupt)
+    assert len(list(tmp_path.glob("chunk_*.npz"))) == 3
+    again = []
+    res = run_sweep(model, starts, [0.2, 0.15], 3000, shape=shape, chunk=200,
+                    checkpoint=tmp_path, progress=False, on_chunk=again.append)
+    assert res.chunks_loaded == 3 and res.chunks_computed == 12 - 3
+    assert not set(again) & set(seen)
+    np.testing.assert_array_equal(res.status, full.status)
+    np.testing.assert_array_equal(res.limit, full.limit)
+    with pytest.raises(EosError, match="different sweep"):
+        run_sweep(model, starts, [0.2], 3000, chunk=200, checkpoint=tmp_path, progress=False)
+
+
+def test_sweep_on_dask_matches_local():
+    distributed = pytest.importorskip("distributed")
+    model = get_model("two-scalar")
+    starts, shape = grid_starts(model, {"x": (0.5, 2.0, 20), "y": (0.5, 2.0, 20)})
+    local = run_sweep(model, starts, [0.3], 2000, chunk=128, progress=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = run_sweep(model, starts, [0.3], 2000, chunk=128, progress=False,
+                           scheduler=client)
+    np.testing.assert_array_equal(remote.status, local.status)
+    np.testing.assert_allclose(remote.limit, local.limit)
+
+
+def test_sweep_cli(tmp_path):
+    out = tmp_path / "s.json"
+    code = main(["sweep", "--model", "four-scalar", "--eta", "0.2", "--grid", "x=2.2:2.8:16",
+                 "--grid", "y=0.3:0.5:16", "--steps", "20000", "--no-progress",
+                 "--json", str(out), "--out", str(tmp_path / "s.npz")])
+    assert code == 0
+    rows = json.loads(out.read_text())["rows"]
+    assert rows[0]["converged"] > 0.5 and rows[0]["concentrated"] > 0.3
+    assert np.load(tmp_path / "s.npz")["status"].shape == (256,)
+    assert main(["sweep", "--eta", "0.2", "--grid", "x=1:2"]) == 2
+
+
+def test_user_model_with_three_coordinates_and_numeric_sharpness():
+    """Any model: a user loss with no closed-form eigenvalues uses a numeric eigen-solve."""
+    from eos_symbolic.kernels import kernels_for
+    from eos_symbolic.model import Model
+    model = Model.from_loss("(1 - x*y*z)**2/2 + (x - y)**2/10")
+    res = run_sweep(model, np.array([[1.1, 0.9, 1.0], [9.0, 9.0, 9.0]]), [0.1], 20000,
+                    progress=False)
+    assert list(res.status) == [CONVERGED, DIVERGED]
+    x, y, z = res.limit[0]
+    assert abs(x - y) < 1e-9 and abs(x * y * z - 1) < 1e-9
+    if not kernels_for(model, "xy").closed_form_eigenvalues:
+        grad = np.array([y * z, x * z, x * y])   # Hessian at a minimum: r r^T + (x-y) part
+        D = np.array([[1, -1, 0], [-1, 1, 0], [0, 0, 0]]) / 5
+        assert res.sharpness[0] == pytest.approx(np.linalg.eigvalsh(
+            np.outer(grad, grad) + D)[-1], rel=1e-8)
