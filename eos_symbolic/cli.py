@@ -241,6 +241,7 @@ def build_parser():
 
     s = sub.add_parser("check", help="check the given claims (e.g. C9 C12)")
     s.add_argument("ids", nargs="+", metavar="CLAIM_ID")
+    s.add_argument("--quick", action="store_true", help="smaller samples and runs")
     s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
     s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
     s.add_argument("--json", metavar="FILE")

@@ -256,4 +256,7 @@ def check_invariant_region(claim, ctx):
         return Verdict("", "refuted", method, ev,
                        {"point": ev["worst_point"], "image": ev.get("worst_image"),
                         "target_margin": ev["worst_margin"]})
+    if getattr(ctx, "certify", False):  # issue 8: Arb branch-and-bound with a certificate
+        from .certify import certified_region_verdict
+        return certified_region_verdict(src, dst, one, vs, steps, sampled, ctx, method, ev)
     return Verdict("", "verified-numerically", method, ev)

@@ -132,7 +132,11 @@ def check_alignment(claim, ctx):
               "dimension-free); 50-digit residuals and GD runs for d = 10, 50")
     if not ok:
         return Verdict("", "refuted", method, ev, {"symbolic": ev["symbolic_dimensions"]})
-    return Verdict("", "verified", method, ev)
+    # proved by exact expansion only for the listed d; all d rests on Lagrange's identity,
+    # argued by hand, so the claim as stated (every d) is verified numerically
+    ev["proof"] = (f"exact for d = {', '.join(map(str, dims))}; numeric (50 digits) for "
+                   "d = 10, 50")
+    return Verdict("", "verified-numerically", method, ev)
 
 
 def check_sphere_starts(claim, ctx):

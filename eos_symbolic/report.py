@@ -2,6 +2,7 @@
 Markdown (`report.md`) and HTML (`report.html`), with any figures in the report folder."""
 import html
 import json
+import re
 from pathlib import Path
 
 import mpmath
@@ -84,6 +85,15 @@ def _cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _inline(text):
+    """Escape, then render the inline Markdown the report uses: links, bold, italics, code."""
+    t = html.escape(text)
+    t = re.sub(r"`([^`]+)`", r"<code>\1</code>", t)
+    t = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"<a href='\2'>\1</a>", t)
+    t = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", t)
+    return re.sub(r"(?<![\w*])\*([^*]+)\*(?![\w*])", r"<i>\1</i>", t)
+
+
 def to_html(markdown_text):
     """A self-contained HTML page: the Markdown table as a table, the rest preformatted."""
     lines, body, in_code, table = markdown_text.splitlines(), [], False, []
@@ -94,7 +104,7 @@ def to_html(markdown_text):
         elif in_code:
             body.append(html.escape(line))
         elif line.startswith("|"):
-            cells = [html.escape(x.strip()) for x in line.strip("|").split(" | ")]
+            cells = [_inline(x.strip()) for x in line.strip("|").split(" | ")]
             if set("".join(cells)) <= set("- "):
                 continue
             tag = "th" if not table else "td"
@@ -110,8 +120,12 @@ def to_html(markdown_text):
             elif line.startswith("!["):
                 src = line[line.index("(") + 1:-1]
                 body.append(f"<img src='{html.escape(src)}' width='600'>")
+            elif line.startswith("- "):
+                body.append(f"<li>{_inline(line[2:])}</li>")
+            elif line.startswith("> "):
+                body.append(f"<blockquote>{_inline(line[2:])}</blockquote>")
             elif line.strip():
-                body.append(f"<p>{html.escape(line)}</p>")
+                body.append(f"<p>{_inline(line)}</p>")
     if table:
         body.append("<table>" + "".join(table) + "</table>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}"
