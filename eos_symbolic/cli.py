@@ -221,6 +221,17 @@ def cmd_figures(args):
     return 0
 
 
+def _claim_options(s):
+    """Options shared by `check` and `verify`."""
+    s.add_argument("--quick", action="store_true", help="smaller samples and runs "
+                   "(verify --quick: about a minute)")
+    s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
+    s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
+    s.add_argument("--json", metavar="FILE")
+    s.add_argument("--certify", action="store_true",
+                   help="also run the rigorous Arb path (certificates) where a claim admits it")
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="eos-symbolic", description=(
         "Symbolic and high-precision analysis of GD at the edge of stability."))
@@ -241,21 +252,11 @@ def build_parser():
 
     s = sub.add_parser("check", help="check the given claims (e.g. C9 C12)")
     s.add_argument("ids", nargs="+", metavar="CLAIM_ID")
-    s.add_argument("--quick", action="store_true", help="smaller samples and runs")
-    s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
-    s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
-    s.add_argument("--json", metavar="FILE")
-    s.add_argument("--certify", action="store_true",
-                   help="also run the rigorous Arb path (certificates) where a claim admits it")
+    _claim_options(s)
     s.set_defaults(func=cmd_check)
 
     s = sub.add_parser("verify", help="check every claim of the paper and write a report")
-    s.add_argument("--quick", action="store_true", help="smaller runs (about 2 minutes)")
-    s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
-    s.add_argument("--report", metavar="DIR", help="write report.md and report.html here")
-    s.add_argument("--json", metavar="FILE")
-    s.add_argument("--certify", action="store_true",
-                   help="also run the rigorous Arb path (certificates) where a claim admits it")
+    _claim_options(s)
     s.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("trajectory", help="iterate the exact GD map at D digits, certified")

@@ -1,7 +1,7 @@
 """Inequality and invariant-region checkers (user kinds `inequality`, `invariant-region`).
 
 An inequality that survives the search is then attacked rigorously: interval arithmetic
-with bisection (`interval_proof`) over the whole box gives `verified` when it succeeds.
+with bisection (`intervals`, Arb balls) over the whole box gives `verified` when it succeeds.
 
 An inequality ``lhs REL rhs`` over a box (`domain`, in (a, b, kappa) or (x, y, eta)) and a
 region mapped by the one- or two-step GD map into itself (or into `into`) are tested the same
@@ -127,23 +127,26 @@ def check_inequality(claim, ctx):
 
 
 def _try_interval_proof(m_expr, sampled, rel, ctx, method, ev):
-    """Upgrade to `verified` when interval bisection proves the margin sign on the box."""
-    from .interval_proof import prove_positive
+    """Upgrade to `verified` when Arb branch-and-bound proves the margin sign on the box
+    (with the full certificate in the evidence under --certify)."""
+    from .intervals import prove_positive
     if not all(lo.is_Rational and hi.is_Rational for _, lo, hi in sampled):
         ev["interval_proof"] = "not attempted: box bounds are not exact rationals"
         return Verdict("", "verified-numerically", method, ev)
     if getattr(ctx, "certify", False):  # issue 8: Arb branch-and-bound with a certificate
         from .certify import certified_inequality_verdict
         return certified_inequality_verdict(m_expr, sampled, rel, ctx, method, ev)
-    budget = 500 if ctx.quick else 4000
-    proved, boxes = prove_positive(m_expr, [s for s, _, _ in sampled],
-                                   [(lo, hi) for _, lo, hi in sampled], rel in ("<", ">"),
-                                   budget=budget)
-    if proved:
-        ev["interval_proof"] = f"proved on the whole box with {boxes} interval boxes"
-        return Verdict("", "verified", "interval arithmetic (mpmath.iv, outward rounding) with "
-                       "bisection over the domain; " + method, ev)
-    ev["interval_proof"] = (f"not proved within {boxes} boxes (interval enclosures are loose "
+    res = prove_positive(m_expr, [s for s, _, _ in sampled],
+                         [(lo, hi) for _, lo, hi in sampled], strict=rel in ("<", ">"),
+                         budget=500 if ctx.quick else 4000)
+    if res.status == "proved":
+        ev["interval_proof"] = f"proved on the whole box with {res.boxes} Arb boxes"
+        return Verdict("", "verified", "interval arithmetic (Arb balls) with bisection over "
+                       "the domain; " + method, ev)
+    if res.status == "refuted":  # sampling missed it; the prover found a certified point
+        ev["interval_proof"] = f"refuted after {res.boxes} Arb boxes at a certified point"
+        return Verdict("", "refuted", method, ev, {"point": res.point, "margin": res.value})
+    ev["interval_proof"] = (f"{res.status} after {res.boxes} Arb boxes (enclosures are loose "
                             "where the margin touches 0)")
     return Verdict("", "verified-numerically", method, ev)
 
