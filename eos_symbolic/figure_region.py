@@ -16,6 +16,7 @@ from .kernels import kernels_for
 from .models import get_model
 from .trajectory import run_trajectory
 from .verdict import Verdict
+from .plots import save_figure
 
 MAJORITY = 0.8
 
@@ -104,7 +105,4 @@ def _plot(claim_id, xs, ys, conv, sharp, S, lo, hi, out):
     ax.set_xlabel("x0")
     ax.set_ylabel("y0")
     ax.set_title(f"{claim_id}: red = limit sharpness in ({lo:g}, {hi:g})", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path.name
+    return save_figure(fig, path).name

@@ -12,18 +12,17 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from .plots import save_figure  # noqa: E402
+
 
 def _save(fig, stem, pdf):
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    paths = [stem.with_suffix(".png")]
-    fig.savefig(paths[0], dpi=130)
-    if pdf:
-        paths.append(stem.with_suffix(".pdf"))
-        fig.savefig(paths[1])
-    plt.close(fig)
-    return paths
+    if pdf:  # the PDF first: save_figure closes the figure
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        fig.tight_layout()
+        fig.savefig(stem.with_suffix(".pdf"))
+    png = save_figure(fig, stem.with_suffix(".png"), dpi=130)
+    return [png] + ([stem.with_suffix(".pdf")] if pdf else [])
 
 
 def plot_concentration(cm, stem, pdf=False):

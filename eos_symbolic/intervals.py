@@ -289,12 +289,17 @@ def prove_positive(expr, symbols, box, strict=True, budget=20000, dps=30, second
             if count >= budget or (seconds and time.perf_counter() - start > seconds):
                 return SignProof("undecided", count, time.perf_counter() - start, leaves,
                                  worst_box=[[str(lo), str(hi)] for lo, hi in b])
-            k = max(range(len(b)), key=lambda i: b[i][1] - b[i][0])
-            lo, hi = b[k]
-            m = (lo + hi) / 2
-            push(b[:k] + [(lo, m)] + b[k + 1:])
-            push(b[:k] + [(m, hi)] + b[k + 1:])
+            for half in _halves(b):
+                push(half)
     return _finish(count, start, leaves, unresolved)
+
+
+def _halves(b):
+    """The two halves of box `b` split at the midpoint of its widest side."""
+    k = max(range(len(b)), key=lambda i: b[i][1] - b[i][0])
+    lo, hi = b[k]
+    m = (lo + hi) / 2
+    return b[:k] + [(lo, m)] + b[k + 1:], b[:k] + [(m, hi)] + b[k + 1:]
 
 
 def _finish(count, start, leaves, unresolved):
@@ -364,10 +369,7 @@ def prove_implication(premises, conclusions, symbols, box, budget=20000, dps=30,
             if count >= budget or (seconds and time.perf_counter() - start > seconds):
                 return SignProof("undecided", count, time.perf_counter() - start, leaves,
                                  worst_box=[[str(lo), str(hi)] for lo, hi in b])
-            k = max(range(len(b)), key=lambda i: b[i][1] - b[i][0])
-            lo, hi = b[k]
-            m = (lo + hi) / 2
-            for half in (b[:k] + [(lo, m)] + b[k + 1:], b[:k] + [(m, hi)] + b[k + 1:]):
+            for half in _halves(b):
                 tick += 1
                 heapq.heappush(heap, (-_volume(half, box), tick, half))
     return _finish(count, start, leaves, unresolved)

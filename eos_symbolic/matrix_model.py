@@ -21,6 +21,7 @@ import sympy as sp
 
 from .region_checks import OUTSIDE
 from .verdict import Verdict
+from .plots import save_figure
 
 
 def rank1_loss(d):
@@ -214,7 +215,4 @@ def _plot(claim_id, ens, lo, hi, out):
     ax.set_ylabel("(1/eta - |x|^2 - |y|^2) / eta")
     ax.set_title(f"{claim_id}: end states vs claimed interval", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path.name
+    return save_figure(fig, path).name

@@ -15,6 +15,7 @@ from .kernels import kernels_for
 from .models import get_model
 from .region_checks import OUTSIDE, scenario_starts
 from .verdict import Verdict
+from .plots import save_figure
 
 
 def watch_band(model, eta, starts, max_steps, backend="float", dps=40, series=False):
@@ -181,7 +182,4 @@ def _plot(claim_id, traces, out):
     ax.set_ylabel("|b^2 - a kappa/2 - kappa^4/16| / (kappa^4/200)")
     ax.set_title(f"{claim_id}: Phase-2 band residual (40-digit runs)", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path.name
+    return save_figure(fig, path).name

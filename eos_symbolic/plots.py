@@ -1,4 +1,6 @@
 """Matplotlib figures for reports (PNG, headless backend)."""
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -24,7 +26,14 @@ def plot_ode_solutions(solution, kappa_value, path, constants=(-0.02, -0.005, 0.
     ax.set_ylabel("b")
     ax.set_title(f"b^2 = {sp.sstr(solution)}  (kappa = {kappa_value})", fontsize=7)
     ax.legend(fontsize=7)
+    return save_figure(fig, path, dpi=120)
+
+
+def save_figure(fig, path, dpi=110):
+    """Lay out, write `path` (creating its folder) and close `fig`; returns the Path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path

@@ -24,6 +24,7 @@ from .sampling import box_samples
 from .symbols import eta as eta_sym
 from .symbols import kappa as kappa_sym
 from .verdict import Verdict
+from .plots import save_figure
 
 OUTSIDE = ("evidence outside the hypotheses: the theorem needs kappa < 1/(2000 sqrt(2) K) "
            "with K large and T ~ kappa^(-15/2) steps; these runs use the theorem's region "
@@ -206,10 +207,7 @@ def plot_end_points(claim_id, ens, quantity, lo, hi, out, title=None):
                   else "(2/eta - limit sharpness) / eta")
     ax.set_title(title or f"{claim_id}: end points vs claimed interval", fontsize=9)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path.name
+    return save_figure(fig, path).name
 
 
 # ----------------------------------------------------------------- user kind trajectory-limit

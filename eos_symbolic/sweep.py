@@ -9,7 +9,7 @@ limit, its sharpness $S$ (largest Hessian eigenvalue, closed form when the model
 and the gap $2/\\eta - S$ are recorded.
 
 Work is split into chunks (one step size, a slice of starts). With `checkpoint=DIR` each
-finished chunk is written to ``DIR/chunk_XXXXX.npz`` next to ``DIR/spec.json``; a rerun with
+finished chunk is written to ``DIR/chunk_NNNNN.npz`` (five digits) next to ``DIR/spec.json``; a rerun with
 the same spec loads finished chunks instead of recomputing them (resume after interrupt).
 With `scheduler="tcp://host:port"` chunks run on a Dask cluster (``pip install
 eos-symbolic[dask]``); by default they run here, on numba's threads.
