@@ -287,11 +287,16 @@ def prove_positive(expr, symbols, box, strict=True, budget=20000, dps=30, second
                 unresolved.append(b)
                 continue
             if count >= budget or (seconds and time.perf_counter() - start > seconds):
-                return SignProof("undecided", count, time.perf_counter() - start, leaves,
-                                 worst_box=[[str(lo), str(hi)] for lo, hi in b])
+                return _undecided(count, start, leaves, b)
             for half in _halves(b):
                 push(half)
     return _finish(count, start, leaves, unresolved)
+
+
+def _undecided(count, start, leaves, b):
+    """Budget or time exhausted: the proof so far and the box still open."""
+    return SignProof("undecided", count, time.perf_counter() - start, leaves,
+                     worst_box=[[str(lo), str(hi)] for lo, hi in b])
 
 
 def _halves(b):
@@ -367,8 +372,7 @@ def prove_implication(premises, conclusions, symbols, box, budget=20000, dps=30,
                 unresolved.append(b)
                 continue
             if count >= budget or (seconds and time.perf_counter() - start > seconds):
-                return SignProof("undecided", count, time.perf_counter() - start, leaves,
-                                 worst_box=[[str(lo), str(hi)] for lo, hi in b])
+                return _undecided(count, start, leaves, b)
             for half in _halves(b):
                 tick += 1
                 heapq.heappush(heap, (-_volume(half, box), tick, half))
