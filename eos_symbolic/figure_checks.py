@@ -251,7 +251,9 @@ def check_bifurcation(claim, ctx):
               LYAP_A, lyapunov(m, np.array(LYAP_A), 0.05))},
           "key": (f"median |b^2 - b*^2|/b*^2 = {med:.2e} over {len(rel)} two-step points; "
                   f"balanced-line doublings at eta = "
-                  + ", ".join(d["param"][:8] for d in doublings)) if med is not None
+                  + ", ".join(d["param"][:8] for d in doublings)
+                  + ("; Feigenbaum ratio estimates " + ", ".join(f"{r:.3f}" for r in ratios)
+                     if ratios else "")) if med is not None
           else "no comparable points"}
     if ctx and ctx.out:
         from .figures import plot_bifurcation_7c, plot_cascade
