@@ -129,8 +129,8 @@ def _split_powers(assignments, prefix="_q"):
 class _Printer:
     """Python source for one backend; numbers become hoisted constants `_cN`."""
 
-    def __init__(self, names):
-        self.names, self.numbers = names, {}
+    def __init__(self, names, walrus=True):
+        self.names, self.numbers, self.walrus_ok = names, {}, walrus
 
     def const(self, value):
         value = sp.Rational(value)
@@ -175,8 +175,9 @@ class _Printer:
         coeff, rest = e.as_coeff_Mul()
         factors = sp.Mul.make_args(rest)
         num = [self.atom(f) for f in factors if not (f.is_Pow and f.exp.is_negative)]
-        den = [self.atom(sp.Pow(f.base, -f.exp, evaluate=False)) for f in factors
+        den = [self(sp.Pow(f.base, -f.exp, evaluate=False)) for f in factors
                if f.is_Pow and f.exp.is_negative]
+        den = [d if d.isidentifier() else f"({d})" for d in den]  # x/(y*y), not x/y*y
         if abs(coeff) != 1 or not num:
             num = [self.const(abs(coeff))] + num
         text = "*".join(num)
@@ -192,6 +193,8 @@ class _Printer:
         """$b^n$ by repeated squaring; each square is bound once with ``:=`` and reused."""
         if n <= 3:
             return "*".join([b] * n)
+        if not self.walrus_ok:  # numba cannot type `:=`; it lowers b**n to multiplications
+            return f"{b}**{n}"
         self.walrus = getattr(self, "walrus", 0) + 1
         w = f"_w{self.walrus}_"
         inner = self.power_chain(w, n // 2).replace(w, f"({w} := {b}*{b})", 1)

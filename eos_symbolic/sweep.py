@@ -179,6 +179,17 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
         raise EosError(f"sweep: starts need {len(model.coords)} columns "
                        f"({', '.join(map(str, model.coords))}), got {starts.shape[1]}")
     etas = [float(e) for e in np.atleast_1d(etas)]
+    bad = [e for e in etas if not (np.isfinite(e) and e > 0)]
+    if bad or not etas:
+        raise EosError(f"sweep: step sizes must be positive finite numbers (eta > 0), got "
+                       f"{bad[0] if bad else 'none'}")
+    if not np.isfinite(starts).all():
+        raise EosError("sweep: starts must be finite numbers (found nan or inf)")
+    for name, value, low in (("steps", steps, 1), ("chunk", chunk, 1), ("every", every, 1)):
+        if int(value) != value or value < low:
+            raise EosError(f"sweep: {name} must be an integer >= {low}, got {value}")
+    if not (radius > 0 and tol > 0):
+        raise EosError(f"sweep: radius and tol must be positive, got {radius}, {tol}")
     n = len(starts)
     jobs = [(ie, lo, min(lo + chunk, n)) for ie in range(len(etas)) for lo in range(0, n, chunk)]
     folder = None

@@ -3,9 +3,13 @@
 The reduced map $u' = u - \\eta\\, G(u)\\, h(u)$ (`kernels._gcd_form`, paper eq. 2 for
 `four-scalar`) goes through `compile.straight_line` (CSE: for eq. 2 it finds $q = xy$), then
 each assignment is rewritten in Horner form when that needs fewer operations (eq. 2 becomes
-$t = \\eta\\,q\\,(q^2 - 1)$, $x' = x - t y$, $y' = y - t x$). The printed body goes into a
-numba kernel over blocks of points: the step loop is outside and the loop over the points
-of a block inside, so LLVM vectorises it (fastmath without `nnan`/`ninf`, so escapes stay
+$t = \\eta\\,q\\,(q^2 - 1)$, $x' = x - t y$, $y' = y - t x$). When a uniform scaling
+$u = \\sigma \\tilde u$ makes a leading coefficient 1 and so saves an operation
+(`scaled_program`; eq. 2: $\\sigma = \\eta^{-1/6}$, $\\tilde t = \\tilde q\\,(\\tilde q^2 -
+\\eta^{2/3})$, five floating-point operations per step instead of six), the kernel iterates
+$\\tilde u$, scaling on the way in and out. The printed body goes into a numba kernel over
+blocks of points: the step loop is outside and the loop over the points of a block inside,
+so LLVM vectorises it (fastmath without `nnan`/`ninf`, so escapes stay
 detectable). A block's coordinates live in a scratch buffer aligned to the 64-byte cache
 line, one row per coordinate, rows `block + PAD` doubles apart: 512-bit loads then never
 split cache lines (unaligned, the kernel ran at about 60% of the speed) and loads of one row
@@ -39,42 +43,144 @@ PAD = 8  # coordinate rows of a block's scratch lie block + PAD doubles apart, s
 FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc', 'afn'}"
 
 
+def _is_product(e):
+    return bool(e.is_Mul or (e.is_Pow and e.exp.is_Integer and e.exp > 1))
+
+
 def _cost(e):
-    return sp.count_ops(e, visual=False)
+    """Floating-point operations of $e$ on an FMA machine: a sum absorbs one product per
+    addition (``a*b + c`` is one instruction); $b^n$ costs its multiplications."""
+    if e.is_Atom:
+        return 0
+    inner = sum(_cost(a) for a in e.args)
+    if e.is_Add:
+        adds = len(e.args) - 1
+        return inner + adds - min(adds, sum(map(_is_product, e.args)))
+    if e.is_Mul:
+        coeff, rest = e.as_coeff_Mul()
+        return inner + len(sp.Mul.make_args(rest)) - 1 + (abs(coeff) != 1)
+    if e.is_Pow and e.exp.is_Integer and e.exp.is_positive:
+        n = int(e.exp)
+        return _cost(e.base) + (n - 1 if n <= 3 else n.bit_length() - 1 + bin(n).count("1") - 1)
+    return inner + 1
 
 
-def _cheapest(e):
-    """$e$ or its Horner form in its non-parameter symbols, whichever has fewer operations."""
-    gens = sorted(e.free_symbols - {eta}, key=str)
+def _cheapest(e, constants):
+    """$e$ or its Horner form in its non-constant symbols, whichever has fewer operations."""
+    gens = sorted(e.free_symbols - set(constants), key=str)
     if not gens or not e.is_polynomial(*gens):
         return e
     h = sp.horner(sp.expand(e), *gens)
     return h if _cost(h) < _cost(e) else e
 
 
+def _cheapest_program(exprs, variables, param, shared):
+    prog = straight_line(exprs, variables, (param,), shared)
+    constants = {param} | {s for s, _ in prog.setup}
+    body = tuple((s, _cheapest(e, constants)) for s, e in prog.body)
+    return prog.__class__(prog.variables, prog.params, prog.setup, body, prog.outputs)
+
+
+def _program_cost(prog):
+    return sum(_cost(e) for _, e in prog.body) + sum(_cost(e) for e in prog.outputs)
+
+
 def map_program(model):
     """Straight-line program of the reduced GD map of `model` with cheapest assignments."""
     exprs, shared = _gcd_form(model.coords, model.reduced_gradient)
-    prog = straight_line(exprs, model.coords, (eta,), shared)
-    body = tuple((s, _cheapest(e)) for s, e in prog.body)
-    return prog.__class__(prog.variables, prog.params, prog.setup, body, prog.outputs)
+    return _cheapest_program(exprs, model.coords, eta, shared)
+
+
+SIGMA = sp.Symbol("sigma", positive=True)
+
+
+def scaled_program(model):
+    """The reduced map conjugated by a uniform scaling that makes a coefficient 1.
+
+    For $u' = u - \\eta\\,G(u)\\,h(u)$ with every $h_i$ homogeneous of one degree $d$ and
+    $G$ of degree $D$ whose top-degree part has the term $c\\,m(u)$, put $u = \\sigma\\tilde
+    u$: then $\\tilde u' = \\tilde u - \\tilde g\\,h(\\tilde u)$ with $\\tilde g = \\eta
+    \\sigma^{d-1} G(\\sigma \\tilde u)$, and $\\sigma = (|c|\\,\\eta)^{-1/k}$, $k = D + d - 1$,
+    turns that term into $\\pm m(\\tilde u)$, one multiplication fewer per step. The scaling
+    is applied to `map_program` assignment by assignment, so its common subexpressions
+    survive: a homogeneous one of degree $w$ is kept and carries $\\sigma^w$ to its users.
+    Eq. 2: $\\sigma = \\eta^{-1/6}$, $\\tilde g = \\tilde q\\,(\\tilde q^2 - \\eta^{2/3})$ with
+    $\\tilde q = \\tilde x \\tilde y$. Returns ``(program in $\\tilde u$ with parameter sigma,
+    |c|, k)``, or None when the map lacks this structure or scaling saves nothing.
+    """
+    u = model.coords
+    exprs, shared = _gcd_form(u, model.reduced_gradient)
+    (g_sym, g_expr), = shared
+    try:
+        polys = [sp.Poly(sp.expand((v - e) / g_sym), *u) for v, e in zip(u, exprs)]
+        G = sp.Poly(sp.expand(g_expr / eta), *u)
+    except sp.PolynomialError:
+        return None
+    polys = [p for p in polys if not p.is_zero]
+    degrees = {p.total_degree() for p in polys}
+    if len(degrees) != 1 or not all(p.is_homogeneous for p in polys) \
+            or G.free_symbols_in_domain:
+        return None
+    d, D = degrees.pop(), G.total_degree()
+    k = D + d - 1
+    top = [c for m, c in G.terms() if sum(m) == D]
+    if k <= 0 or not top or not top[0].is_Rational:
+        return None
+    c = abs(sp.Rational(top[0]))
+    plain = map_program(model)
+    setup = dict(plain.setup)
+    scale = {v: SIGMA * v for v in u}
+    rename, defs = {}, []
+    for i, (t, e) in enumerate(plain.body):
+        e = e.subs(setup).subs(rename)
+        new = g_sym if t == g_sym else sp.Symbol(f"_u{i}")
+        rename[t] = new
+        es = e.subs(scale, simultaneous=True)
+        if t == g_sym:  # eta = 1/(|c| sigma^k) makes the term c m(u) a +-m(u)
+            es = sp.expand(es.subs(eta, 1 / (c * SIGMA ** k)) * SIGMA ** (d - 1))
+            scale[new] = SIGMA ** (1 - d) * new
+        else:
+            w = sp.powsimp(es / e)
+            if w.free_symbols <= {SIGMA}:  # homogeneous: keep it, its users get sigma^w
+                es, scale[new] = e, w * new
+        defs.append((new, es))
+    outs = [sp.expand(o.subs(rename).subs(scale, simultaneous=True) / SIGMA)
+            for o in plain.outputs]
+    prog = _cheapest_program(outs, u, SIGMA, defs)
+    if _program_cost(prog) >= _program_cost(plain):
+        return None
+    return prog, c, k
 
 
 BLOCK_OF = {}
 
 
-@lru_cache(maxsize=64)
-def kernel_source(model, block=BLOCK):
-    """Python/numba source of the sweep kernel for `model` (see the module docstring)."""
-    prog = map_program(model)
-    n = len(prog.variables)
-    names = {v: f"v{i}" for i, v in enumerate(prog.variables)}
-    names[eta] = "p0"
-    pr = _Printer(names)
-    setup = [f"    {s.name} = {pr(e)}" for s, e in prog.setup]
+def _print_program(prog, names):
+    pr = _Printer(names, walrus=False)
+    setup = [f"{s.name} = {pr(e)}" for s, e in prog.setup]
     body = [f"{s.name} = {pr(e)}" for s, e in prog.body]
     outs = [pr(e) for e in prog.outputs]
-    consts = [f"    {name} = {float(sp.Rational(val))!r}" for val, name in pr.numbers.items()]
+    consts = [f"{name} = {float(sp.Rational(val))!r}" for val, name in pr.numbers.items()]
+    return consts + setup, body, outs
+
+
+@lru_cache(maxsize=64)
+def kernel_source(model, block=BLOCK):
+    """Python/numba source of the sweep kernel for `model` (see the module docstring): the
+    numba kernel iterates `scaled_program` when there is one (scaling on the way in and
+    out, radius and tolerance rescaled), `numpy_advance` the plain `map_program`."""
+    plain = map_program(model)
+    scaled = scaled_program(model)
+    n = len(plain.variables)
+    names = {v: f"v{i}" for i, v in enumerate(plain.variables)}
+    names.update({eta: "p0", SIGMA: "sig"})
+    pre, body, outs = _print_program(scaled[0] if scaled else plain, names)
+    np_pre, np_body, np_outs = _print_program(plain, names)
+    if scaled:
+        base = "p0" if scaled[1] == 1 else f"({float(scaled[1])!r} * p0)"
+        sig = f"sig = {base} ** {-1 / scaled[2]!r}  # u = sig * (kernel state)"
+    else:
+        sig = "sig = 1.0"
     vs = [f"v{i}" for i in range(n)]
     stride = block + PAD
     ind = " " * 20
@@ -83,7 +189,7 @@ def kernel_source(model, block=BLOCK):
     stores = [f"{ind}Z[{i * stride} + j] = {o}" for i, o in enumerate(outs)]
     ind2 = " " * 16
     chk_loads = [f"{ind2}v{i} = Z[{i * stride} + j]" for i in range(n)]
-    inside = " and ".join(f"abs(v{i}) < radius" for i in range(n))
+    inside = " and ".join(f"abs(v{i}) < rad" for i in range(n))
     disp = " + ".join(f"abs({o} - v{i})" for i, o in enumerate(outs))
     scale = " + ".join(f"abs(v{i})" for i in range(n))
     lines = [
@@ -95,7 +201,10 @@ def kernel_source(model, block=BLOCK):
         "def advance(V, p0, nsteps, every, radius, tol, status, when, offset):",
         f"    \"\"\"Iterate the GD map of {model.name} nsteps times on V (coords x points,",
         f"    points a multiple of {block}), checking every `every` steps.\"\"\"",
-        *consts, *setup,
+        f"    {sig}",
+        *[f"    {line}" for line in pre],
+        "    isig = 1.0 / sig",
+        "    rad = radius * isig",
         f"    nblocks = V.shape[1] // {block}",
         "    for blk in numba.prange(nblocks):",
         f"        lo = blk * {block}",
@@ -106,7 +215,7 @@ def kernel_source(model, block=BLOCK):
         f"        Z = raw[a:a + {n * stride}]",
         f"        C = np.empty({block})",
         f"        for j in range({block}):",
-        *[f"            Z[{i * stride} + j] = V[{i}, lo + j]" for i in range(n)],
+        *[f"            Z[{i * stride} + j] = V[{i}, lo + j] * isig" for i in range(n)],
         "        done = 0",
         "        while done < nsteps:",
         "            m = min(every, nsteps - done)",
@@ -121,7 +230,7 @@ def kernel_source(model, block=BLOCK):
         *chk_loads,
         *[f"{ind2}{line}" for line in body],
         f"                inside = ({inside})",
-        f"                still = ({disp}) < tol * (1.0 + {scale})",
+        f"                still = ({disp}) < tol * (isig + {scale})",
         "                C[j] = 1.0 if still else 0.0",
         "                C[j] = C[j] if inside else 2.0",
         "                s = status[lo + j]",
@@ -138,16 +247,16 @@ def kernel_source(model, block=BLOCK):
         "                if c == 2:",
         *[f"                    Z[{i * stride} + j] = 0.0" for i in range(n)],
         f"        for j in range({block}):",
-        *[f"            V[{i}, lo + j] = Z[{i * stride} + j]" for i in range(n)],
+        *[f"            V[{i}, lo + j] = Z[{i * stride} + j] * sig" for i in range(n)],
         "",
         "",
         "def numpy_advance(V, p0, nsteps):",
-        "    \"\"\"The same map as a plain numpy vectorised loop (reference and benchmark).\"\"\"",
-        *consts, *setup,
+        "    \"\"\"The plain map as a numpy vectorised loop (reference and benchmark).\"\"\"",
+        *[f"    {line}" for line in np_pre],
         *[f"    v{i} = V[{i}].copy()" for i in range(n)],
         "    for _ in range(nsteps):",
-        *[f"        {line}" for line in body],
-        f"        {', '.join(vs)}, = {', '.join(outs)},",
+        *[f"        {line}" for line in np_body],
+        f"        {', '.join(vs)}, = {', '.join(np_outs)},",
         *[f"    V[{i}] = v{i}" for i in range(n)],
         "",
     ]
@@ -186,7 +295,7 @@ def _load(source):
     with _quiet_stderr():  # compile now: LLVM prints 'loop not vectorized' remarks for
         # the forced-width scalar loops (check pass), which are expected and not errors
         V = np.ones((nv, BLOCK_OF[source]))
-        mod.advance(V, 0.0, 1, 1, 1e6, 1e-13, np.zeros(V.shape[1], np.int8),
+        mod.advance(V, 0.1, 1, 1, 1e6, 1e-13, np.zeros(V.shape[1], np.int8),
                     np.full(V.shape[1], -1, np.int64), 0)
     return mod
 
@@ -254,6 +363,8 @@ def advance(model, V, eta_value, nsteps, status, when, offset=0, every=64, radiu
     `status` (int8: RUNNING, CONVERGED, DIVERGED) and `when` (int64: the step at which the
     current status began, -1 while running) are updated in place; returns the new states.
     """
+    if not (np.isfinite(eta_value) and eta_value > 0):
+        raise EosError(f"sweep: eta must be a positive finite number, got {eta_value}")
     V = np.asarray(V, dtype=np.float64)
     n = V.shape[1]
     pad = (-n) % BLOCK

@@ -56,6 +56,14 @@ def test_integer_powers_by_multiplication_chains(n):
     assert step(1.1)[0] == pytest.approx(1.1 ** n + 1, rel=1e-14)
 
 
+@pytest.mark.parametrize("e", [x / y ** 2, x / y ** 5, x * y ** -3 / (x + y) ** 2,
+                               -1 / (x * y ** 4)])
+def test_powers_in_a_denominator_keep_their_parentheses(e):
+    """x/y**2 must print as x/(y*y): as x/y*y it evaluates to x."""
+    step, _ = compile_expressions([e], (x, y)).bind("float")
+    assert step(1.3, 0.7)[0] == pytest.approx(float(e.subs({x: 1.3, y: 0.7})), rel=1e-14)
+
+
 def test_parameter_only_subexpressions_are_hoisted():
     cc = reparameterise(FOUR).c_check.subs(kappa, sp.sqrt(eta))
     src = compile_expressions([a + cc], (a,), (eta,)).source

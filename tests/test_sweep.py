@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from eos_symbolic import get_model
 from eos_symbolic.cli import main
@@ -75,6 +76,52 @@ def test_kernel_is_vectorised_across_points():
     finally:
         numba.set_num_threads(threads)
     assert max(ratios) > 10, ratios
+
+
+def test_scaling_makes_the_cubic_monic():
+    """u = sigma v with sigma = eta^(-1/6) turns eq. 2 into v' = v - g (v_y, v_x),
+    g = q (q^2 - eta^(2/3)), q = v_x v_y: one multiplication fewer than the plain map."""
+    from eos_symbolic.sweep_kernel import SIGMA, _program_cost, scaled_program
+    prog, c, k = scaled_program(get_model("four-scalar"))
+    assert (c, k) == (1, 6)
+    x, y = get_model("four-scalar").coords
+    q = x * y
+    sub = dict(prog.setup)
+    env = {}
+    for s_, e in prog.body:
+        env[s_] = e.subs(env).subs(sub)
+    g = sp.expand(env[sp.Symbol("_g")])
+    assert sp.expand(g - (q ** 3 - q / SIGMA ** 4)) == 0
+    assert _program_cost(prog) == _program_cost(map_program(get_model("four-scalar"))) - 1
+    assert scaled_program(get_model("three-scalar")) is None  # no saving there: plain kernel
+
+
+@pytest.mark.parametrize("R, expect", [(50.0, [CONVERGED, DIVERGED, CONVERGED, DIVERGED]),
+                                       (2.605, [DIVERGED, DIVERGED, CONVERGED, DIVERGED])])
+def test_escape_and_convergence_steps_match_the_plain_map(R, expect):
+    """The scaled kernel's radius and tolerance mean the same as on the plain map: checked
+    every step against a numpy loop of eq. 2 written by hand (R = 2.605 is crossed by the
+    first orbit's transient only)."""
+    model = get_model("four-scalar")
+    V = np.array([[2.6, 3.5, 1.2, 3.3], [0.35, 0.6, 0.9, 0.3]])
+    n, tol = V.shape[1], 1e-9
+    st, wh = np.zeros(n, np.int8), np.full(n, -1, np.int64)
+    advance(model, V, 0.2, 3000, st, wh, every=1, radius=R, tol=tol)
+    x, y = V.copy()
+    first = np.full(n, -1)
+    code = np.zeros(n, int)
+    with np.errstate(all="ignore"):
+        for t in range(1, 3001):
+            x, y = eq2(x, y, 0.2, 1)
+            xn, yn = eq2(x, y, 0.2, 1)
+            out = ~((np.abs(x) < R) & (np.abs(y) < R))
+            still = np.abs(xn - x) + np.abs(yn - y) < tol * (1 + np.abs(x) + np.abs(y))
+            now = np.where(out, 2, np.where(still, 1, 0))
+            change = (now != code) & (code != 2)
+            first = np.where(change, np.where(now > 0, t, -1), first)
+            code = np.where(change, now, code)
+    assert list(st) == list(code) == expect
+    np.testing.assert_array_equal(wh, first)
 
 
 def test_classification_and_limit_sharpness():
@@ -176,6 +223,18 @@ def test_sweep_cli(tmp_path):
     assert rows[0]["converged"] > 0.5 and rows[0]["concentrated"] > 0.3
     assert np.load(tmp_path / "s.npz")["status"].shape == (256,)
     assert main(["sweep", "--eta", "0.2", "--grid", "x=1:2"]) == 2
+
+
+@pytest.mark.parametrize("opts, message", [
+    (["--eta", "nan"], "eta > 0"), (["--eta", "-0.2"], "eta > 0"), (["--eta", "0"], "eta > 0"),
+    (["--eta", "0.2", "--steps", "0"], "steps must be an integer >= 1"),
+    (["--eta", "0.2", "--grid", "x=nan:1:4"], "finite")])
+def test_sweep_rejects_bad_input_with_one_line(opts, message, capsys):
+    args = ["sweep", "--model", "four-scalar", "--grid", "x=2.2:2.8:4", "--grid",
+            "y=0.3:0.5:4", "--steps", "100", "--no-progress"]
+    assert main(args + opts) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 def test_user_model_with_three_coordinates_and_numeric_sharpness():
