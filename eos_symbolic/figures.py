@@ -42,8 +42,8 @@ def plot_concentration(cm, stem, pdf=False):
                    cmap=matplotlib.colors.ListedColormap(["#dddddd", "#4477aa", "#ee3377"]),
                    vmin=0, vmax=2)
     axes[1].set_title(f"red: limit sharpness in (2/eta - {band:g}, 2/eta) "
-                      f"[{cm['concentrated']:.1%} of grid]; blue: other converged; "
-                      "grey: diverged", fontsize=7)
+                      f"[{cm['concentrated']:.1%} of grid]\nblue: other converged; "
+                      "grey: diverged", fontsize=8)
     for ax in axes:
         ax.set_xlabel(cm["axes"][0])
         ax.set_ylabel(cm["axes"][1])

@@ -28,7 +28,8 @@ def test_cse_finds_the_product_xy():
     assert len(prog.body) == 2  # q = x y and t = eta q (q^2 - 1): the short form
 
 
-@pytest.mark.parametrize("name", ["four-scalar", "two-scalar", "three-scalar", "depth-5:2+3"])
+@pytest.mark.parametrize("name", ["four-scalar", "two-scalar", "two-scalar-unhalved",
+                                  "three-scalar", "depth-4", "depth-5:2+3"])
 def test_kernel_matches_numpy_loop(name):
     model = get_model(name)
     rng = np.random.default_rng(1)
