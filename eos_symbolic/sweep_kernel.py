@@ -176,7 +176,7 @@ def kernel_source(model, block=BLOCK):
     names.update({eta: "p0", SIGMA: "sig"})
     pre, body, outs = _print_program(scaled[0] if scaled else plain, names)
     np_pre, np_body, np_outs = _print_program(plain, names)
-    if scaled:
+    if scaled:  # sigma and its powers are rounded: the kernel is GD at eta (1 + O(1e-15))
         base = "p0" if scaled[1] == 1 else f"({float(scaled[1])!r} * p0)"
         sig = f"sig = {base} ** {-1 / scaled[2]!r}  # u = sig * (kernel state)"
     else:
