@@ -233,7 +233,7 @@ class SignProof:
                 "status": self.status, "boxes": self.boxes, "seconds": round(self.seconds, 3),
                 "variables": [str(s) for s in symbols], "leaf_count": len(self.leaves)}
         if len(self.leaves) <= max_leaves:
-            cert["leaves"] = [{"box": [[str(lo), str(hi)] for lo, hi in b], "enclosure": e}
+            cert["leaves"] = [{"box": _box_text(b), "enclosure": e}
                               for b, e in self.leaves]
         else:
             cert["leaves"] = (f"{len(self.leaves)} leaves (omitted; the bisection is "
@@ -280,9 +280,7 @@ def prove_positive(expr, symbols, box, strict=True, budget=20000, dps=30, second
             mid = [(lo + hi) / 2 for lo, hi in b]
             vm = enc.at(mid)
             if vm.is_finite() and bad(vm):
-                return SignProof("refuted", count, time.perf_counter() - start, leaves,
-                                 {n: str(m) for n, m in zip(names, mid)},
-                                 vm.str(20, radius=True), [[str(lo), str(hi)] for lo, hi in b])
+                return _refuted(count, start, leaves, names, mid, vm.str(20, radius=True), b)
             if _too_small(b, box):
                 unresolved.append(b)
                 continue
@@ -293,10 +291,20 @@ def prove_positive(expr, symbols, box, strict=True, budget=20000, dps=30, second
     return _finish(count, start, leaves, unresolved)
 
 
+def _box_text(b):
+    return [[str(lo), str(hi)] for lo, hi in b]
+
+
+def _refuted(count, start, leaves, names, point, value, b):
+    """A certified counterexample: the exact `point` (box midpoint) with its `value` ball."""
+    return SignProof("refuted", count, time.perf_counter() - start, leaves,
+                     {n: str(m) for n, m in zip(names, point)}, value, _box_text(b))
+
+
 def _undecided(count, start, leaves, b):
     """Budget or time exhausted: the proof so far and the box still open."""
     return SignProof("undecided", count, time.perf_counter() - start, leaves,
-                     worst_box=[[str(lo), str(hi)] for lo, hi in b])
+                     worst_box=_box_text(b))
 
 
 def _halves(b):
@@ -310,7 +318,7 @@ def _halves(b):
 def _finish(count, start, leaves, unresolved):
     if unresolved:  # boxes where the claim is too tight to decide by bisection
         return SignProof("undecided", count, time.perf_counter() - start, leaves,
-                         worst_box=[[str(lo), str(hi)] for lo, hi in unresolved[0]])
+                         worst_box=_box_text(unresolved[0]))
     return SignProof("proved", count, time.perf_counter() - start, leaves)
 
 
@@ -364,10 +372,8 @@ def prove_implication(premises, conclusions, symbols, box, budget=20000, dps=30,
             qm = [q.at(mid) for q in post]
             if all(v.is_finite() and v > 0 for v in pm) and any(
                     v.is_finite() and v <= 0 for v in qm):
-                return SignProof("refuted", count, time.perf_counter() - start, leaves,
-                                 {n: str(m) for n, m in zip(names, mid)},
-                                 ", ".join(v.str(20, radius=True) for v in qm),
-                                 [[str(lo), str(hi)] for lo, hi in b])
+                return _refuted(count, start, leaves, names, mid,
+                                ", ".join(v.str(20, radius=True) for v in qm), b)
             if _too_small(b, box):
                 unresolved.append(b)
                 continue

@@ -85,6 +85,7 @@ def _program_cost(prog):
     return sum(_cost(e) for _, e in prog.body) + sum(_cost(e) for e in prog.outputs)
 
 
+@lru_cache(maxsize=64)
 def map_program(model):
     """Straight-line program of the reduced GD map of `model` with cheapest assignments."""
     exprs, shared = _gcd_form(model.coords, model.reduced_gradient)
