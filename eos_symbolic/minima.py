@@ -6,11 +6,12 @@ minimum (Definition 1) is the minimum with sharpness exactly $2/\\eta$; it exist
 $\\eta < 2 / \\min S$, the minimum of the sharpness over the manifold.
 """
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sympy as sp
 
 from .errors import EosError
+from .factoring import factor_list
+from .memo import per_model
 from .spectrum import characteristic_factors
 from .symbols import eta, lam, u
 
@@ -54,7 +55,7 @@ def rational_parametrisation(f, coords):
     return None
 
 
-@lru_cache(maxsize=None)
+@per_model
 def _critical_sets(model):
     coords, grads = model.coords, model.reduced_gradient
     common = grads[0]
@@ -62,7 +63,7 @@ def _critical_sets(model):
         common = sp.gcd(common, g)
     loss = sp.expand(model.loss.subs(model.tie_map))
     sets = []
-    for f, _ in sp.factor_list(common, *coords)[1]:
+    for f, _ in factor_list(common, *coords)[1]:
         if not f.free_symbols & set(coords):
             continue
         minimum = sp.rem(sp.Poly(loss, *coords), sp.Poly(f, *coords)).is_zero if len(
@@ -98,6 +99,7 @@ def minima_manifold(model):
     return sorted(found, key=lambda s: (s.equation.subs(ones) != 0, str(s.equation)))
 
 
+@per_model
 def sharpness_on_minima(model):
     """Sharpness $S(u)$ along the positive branch of the minima manifold, $u$ its parameter.
 
@@ -123,6 +125,7 @@ def _param_of_minima(model):
     return manifold.param
 
 
+@per_model
 def eos_range(model):
     """Sup of the step sizes for which an $\\eta$-EoS minimum exists: $2 / \\min_{u>0} S(u)$."""
     S = sharpness_on_minima(model)
@@ -140,6 +143,12 @@ def eos_minima(model):
     $S(u) = 2/\\eta$ is solvable in radicals of degree <= 2 in $u^2$, else ``points = None``
     and the defining polynomial in u; valid for $0 < \\eta <$ `eos_range`.
     """
+    points, poly = _eos_minima(model)
+    return (None if points is None else list(points)), poly
+
+
+@per_model
+def _eos_minima(model):
     param, S = _param_of_minima(model), sharpness_on_minima(model)
     poly = sp.factor(sp.numer(sp.together(S - 2 / eta)))
     poly = sp.Mul(*[f ** m for f, m in sp.factor_list(poly)[1] if f.has(u)])
@@ -153,7 +162,7 @@ def eos_minima(model):
               for s in sols]
     probe = {eta: eos_range(model) / 3}
     points.sort(key=lambda pt: -float(pt[0].subs(probe)))
-    return points, sp.expand(poly)
+    return tuple(points), sp.expand(poly)
 
 
 def eos_minimum(model):

@@ -14,6 +14,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from .errors import EosError
+from .factoring import factor_list
 from .minima import critical_sets
 from .symbols import eta, lam, u
 
@@ -103,7 +104,7 @@ def two_cycles(model):
     elim = None
     if max(len(q.terms()) for q in Q) <= MAX_ELIMINATION_TERMS:
         res = sp.resultant(q1, q2, yy)
-        elim = tuple(sorted((f for f, _ in sp.factor_list(res)[1] if f.has(xx) and f.has(eta)),
+        elim = tuple(sorted((f for f, _ in factor_list(res)[1] if f.has(xx) and f.has(eta)),
                             key=lambda f: (sp.Poly(f, xx).degree(), sp.default_sort_key(f))))
     lines = {}
     for slope in (1, -1):
@@ -113,7 +114,7 @@ def two_cycles(model):
         ffx = sp.expand(fx.subs(xx, fx))
         per2 = sp.cancel((ffx - xx) / (fx - xx))
         lines[sp.Eq(yy, slope * xx)] = tuple(
-            sp.expand(f) for f, _ in sp.factor_list(per2, xx, eta)[1] if f.has(xx))
+            sp.expand(f) for f, _ in factor_list(per2, xx, eta)[1] if f.has(xx))
     return TwoCycles(sp.factor(G.as_expr()), (q1, q2), elim, lines)
 
 

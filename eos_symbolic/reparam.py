@@ -7,11 +7,11 @@ $c = \\sqrt{x^2 - y^2}$ (paper C5). Offsets from the EoS minimum $(\\check c, 1)
 $a = c - \\check c$, $b = d - 1$, with $\\eta = \\kappa^2$ (C6); the map in (a, b) is eq. 6 (C7).
 """
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sympy as sp
 
 from .errors import EosError
+from .memo import per_model
 from .minima import eos_minima, minima_manifold
 from .symbols import C, a, b, c, d, eta, kappa, u
 
@@ -64,7 +64,7 @@ def _c_check_fourth_power(model):
     return sp.factor(sp.solve(lin[0], c4)[0])
 
 
-@lru_cache(maxsize=None)
+@per_model
 def reparameterise(model):
     """Derive the (c, d) map and the exact (a, b) map with step $\\kappa^2$ (C5-C7)."""
     t = _t_of_d(model)

@@ -5,6 +5,8 @@ quadratic factor (the tie-symmetric block) and linear ones (the antisymmetric bl
 """
 import sympy as sp
 
+from .factoring import factor_list
+from .memo import per_model
 from .symbols import lam
 
 
@@ -13,15 +15,21 @@ def characteristic_factors(model):
 
     Returns a list of ``(factor, multiplicity)`` with each factor monic in $\\lambda$.
     """
+    return list(_characteristic_factors(model))
+
+
+@per_model
+def _characteristic_factors(model):
     H = model.tied_hessian
     n = H.shape[0]
     charpoly = sp.expand((lam * sp.eye(n) - H).det(method="berkowitz"))
-    _, factors = sp.factor_list(charpoly, lam, *model.coords)
+    _, factors = factor_list(charpoly, lam, *model.coords)
     out = []
     for f, m in factors:
         p = sp.Poly(f, lam)
         out.append((sp.expand(f / p.LC()), m))
-    return sorted(out, key=lambda fm: (sp.Poly(fm[0], lam).degree(), sp.default_sort_key(fm[0])))
+    return tuple(sorted(out, key=lambda fm: (sp.Poly(fm[0], lam).degree(),
+                                             sp.default_sort_key(fm[0]))))
 
 
 def hessian_eigenvalues(model):
@@ -32,6 +40,11 @@ def hessian_eigenvalues(model):
     $\\tfrac12(-p \\pm \\sqrt{p^2 - 4q})$, '+' (the larger) first; a factor of higher degree is
     returned as the equation ``Eq(factor, 0)`` (no closed form attempted).
     """
+    return list(_hessian_eigenvalues(model))
+
+
+@per_model
+def _hessian_eigenvalues(model):
     values = []
     for f, m in reversed(characteristic_factors(model)):
         coeffs = sp.Poly(f, lam).all_coeffs()
@@ -44,4 +57,4 @@ def hessian_eigenvalues(model):
         else:
             roots = [sp.Eq(f, 0)]
         values += roots * m
-    return values
+    return tuple(values)
