@@ -62,20 +62,26 @@ def number(backend, value):
     return p / r
 
 
+def _square(v):
+    return v * v
+
+
 def namespace(backend):
-    """Names the generated code uses: `num` (constants), `sqrt`, `root`."""
+    """Names the generated code uses: `num` (constants), `sqrt`, `root`, `square`."""
     if backend == "mpfr":
-        return {"num": lambda v: number("mpfr", v), "sqrt": gmpy2.sqrt, "root": gmpy2.root}
+        return {"num": lambda v: number("mpfr", v), "sqrt": gmpy2.sqrt, "root": gmpy2.root,
+                "square": gmpy2.square}
     if backend == "mpmath":
         nan = mpmath.mpf("nan")
         def real_sqrt(v):  # mpmath.sqrt(-1) is complex; GD leaving the domain must give nan
             return mpmath.sqrt(v) if v >= 0 else nan
         return {"num": lambda v: number("mpmath", v), "sqrt": real_sqrt,
-                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan}
+                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan, "square": _square}
     if backend == "arb":
+        # v*v is arb_mul; flint's v**2 goes through exp(2 log v), nan on a ball around 0
         return {"num": lambda v: number("arb", v), "sqrt": lambda v: v.sqrt(),
-                "root": lambda v, q: v.root(q)}
+                "root": lambda v, q: v.root(q), "square": _square}
     if backend == "float":
         return {"num": lambda v: number("float", v), "sqrt": np.sqrt,
-                "root": lambda v, q: np.power(v, 1.0 / q)}
+                "root": lambda v, q: np.power(v, 1.0 / q), "square": np.square}
     raise EosError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")

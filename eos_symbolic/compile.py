@@ -2,9 +2,13 @@
 
 A list of expressions $f_1, \\dots, f_m$ in variables $v$ and parameters $p$ becomes straight-line
 code: maximal parameter-only subexpressions are hoisted into a once-per-binding setup, the rest
-goes through `sympy.cse`, integer powers become multiplication chains (``x*x*x`` is ~2.5x faster
-than ``x**3`` in gmpy2) and every number becomes a constant of the backend type (``x - one``
-with ``one = mpfr(1)`` is ~3x faster than ``x - 1``). The generated module has one factory::
+goes through `sympy.cse`, integer powers become squarings and products (``square(x)*x`` is ~2.5x
+faster than ``x**3`` in gmpy2; ``mpfr_sqr`` beats a product at high precision), a product with
+several squared factors is squared once ($b^2 c^2 \to (bc)^2$), and every number becomes a
+constant of the backend type, rounded once at the working precision (``x - one`` with
+``one = mpfr(1)`` is ~3x faster than ``x - 1``). With `horner`, each assignment takes the
+form with the fewest operations (`opcount.cheapest_form`). The generated module has one
+factory::
 
     def make(<params>):        # constants at the current precision of the backend
         def step(<vars>): ...  # one evaluation, returns the tuple of outputs
@@ -21,6 +25,7 @@ import sympy as sp
 
 from .backends import namespace, number
 from .errors import EosError
+from .opcount import Square, cheapest_form
 
 @dataclass(frozen=True)
 class Program:
@@ -34,12 +39,18 @@ class Program:
     outputs: tuple
 
 
-def straight_line(exprs, variables, params=(), shared=()):
+def straight_line(exprs, variables, params=(), shared=(), squares=False, horner=False):
     """Hoist parameter-only subexpressions, then common-subexpression-eliminate the rest.
 
     `shared` is a sequence of ``(symbol, expr)`` definitions the outputs may use (e.g. the
-    common factor $\\eta\\,\\gcd_u g_u$ of a gradient map); they are evaluated first.
+    common factor $\\eta\\,\\gcd_u g_u$ of a gradient map); they are evaluated first. With
+    `squares`, products of several squared factors are squared once (`extract_squares`,
+    before the hoisting, so cse shares the inner product); with `horner`, every assignment
+    takes its cheapest form (`opcount.cheapest_form`).
     """
+    if squares:
+        exprs = [extract_squares(sp.sympify(e)) for e in exprs]
+        shared = [(s, extract_squares(sp.sympify(e))) for s, e in shared]
     consts = {}
     counter = iter(range(10 ** 9))
     pset = set(params)
@@ -58,11 +69,15 @@ def straight_line(exprs, variables, params=(), shared=()):
             cargs = [a for a in e.args if is_const(a)]
             rest = [hoist(a) for a in e.args if not is_const(a)]
             if len(cargs) > 1:
-                cargs = [hoist(e.func(*cargs))]
+                cargs = [signed(e.func(*cargs))]
             elif cargs and not cargs[0].is_Atom:
-                cargs = [hoist(cargs[0])]
+                cargs = [signed(cargs[0])]
             return e.func(*(cargs + rest))
         return e.func(*[hoist(a) for a in e.args])
+
+    def signed(c):  # the sign stays outside (x - k, not x + k' with k' = -k): cse then
+        coeff, rest = c.as_coeff_Mul()  # sees -eta x and eta x as one product
+        return -hoist(-c) if coeff.is_negative and rest != 1 else hoist(c)
 
     shared = list(shared)
     hoisted = [hoist(sp.sympify(e)) for _, e in shared] + [hoist(sp.sympify(e)) for e in exprs]
@@ -74,10 +89,32 @@ def straight_line(exprs, variables, params=(), shared=()):
                                                    zip(shared, reduced[:n])])
     assigned += list(zip(outs, reduced[n:]))
     assigned = _split_powers(assigned, "_p")
+    if horner:
+        constants = set(params) | {s for s, _ in setup}
+        assigned = [(s, cheapest_form(e, constants)) for s, e in assigned]
     body = [(s, e) for s, e in assigned if s not in outs]
     final = dict((s, e) for s, e in assigned if s in outs)
     return Program(tuple(variables), tuple(params), tuple(setup), tuple(body),
                    tuple(final[o] for o in outs))
+
+
+def extract_squares(e):
+    """$\\prod_i f_i^{n_i} \\to \\mathrm{square}(\\prod f_i^{\\lfloor n_i/2 \\rfloor})
+    \\prod f_i^{n_i \\bmod 2}$ in every product with at least two squared factors: one squaring
+    instead of one per factor, and a shared base (the (a, b) map of C7 has
+    $b^2\\kappa^4(b+1)^2(b+2)^2 = T^2$ and $T$ itself, $T = \\kappa^2 b(b+1)(b+2)$)."""
+    if e.is_Atom:
+        return e
+    e = e.func(*[extract_squares(a) for a in e.args])
+    if not e.is_Mul:
+        return e
+    coeff, rest = e.as_coeff_Mul()
+    powers = [(f.base, int(f.exp)) if f.is_Pow and f.exp.is_Integer and f.exp > 0 else (f, 1)
+              for f in sp.Mul.make_args(rest)]
+    if sum(n >= 2 for _, n in powers) < 2:
+        return e
+    inner = sp.Mul(*[f ** (n // 2) for f, n in powers if n >= 2])
+    return coeff * Square(inner) * sp.Mul(*[f ** (n % 2) for f, n in powers])
 
 
 def _dependency_order(assignments):
@@ -127,10 +164,12 @@ def _split_powers(assignments, prefix="_q"):
 
 
 class _Printer:
-    """Python source for one backend; numbers become hoisted constants `_cN`."""
+    """Python source for one backend; numbers become hoisted constants `_cN`. With `square`
+    (the Python backends), powers are chains of ``square`` calls; without (numba, which
+    lowers ``b**n`` to multiplications itself), ``b*b*b`` up to cubes, else ``b**n``."""
 
-    def __init__(self, names, walrus=True):
-        self.names, self.numbers, self.walrus_ok = names, {}, walrus
+    def __init__(self, names, square=True):
+        self.names, self.numbers, self.square = names, {}, square
 
     def const(self, value):
         value = sp.Rational(value)
@@ -151,6 +190,8 @@ class _Printer:
             return self.mul(e)
         if e.is_Pow:
             return self.pow(e)
+        if e.func == Square:
+            return f"square({self(e.args[0])})"
         raise EosError(f"compile: cannot compile {type(e).__name__} in {e} (polynomials, "
                        "rational powers and sqrt only)")
 
@@ -190,15 +231,12 @@ class _Printer:
         return f"({text})" if f.is_Add or f.is_Mul else text
 
     def power_chain(self, b, n):
-        """$b^n$ by repeated squaring; each square is bound once with ``:=`` and reused."""
-        if n <= 3:
-            return "*".join([b] * n)
-        if not self.walrus_ok:  # numba cannot type `:=`; it lowers b**n to multiplications
-            return f"{b}**{n}"
-        self.walrus = getattr(self, "walrus", 0) + 1
-        w = f"_w{self.walrus}_"
-        inner = self.power_chain(w, n // 2).replace(w, f"({w} := {b}*{b})", 1)
-        return inner + (f"*{b}" if n % 2 else "")
+        """$b^n$ by repeated squaring: ``square(square(b))*b`` for $b^5$."""
+        if n == 1:
+            return b
+        if not self.square:
+            return "*".join([b] * n) if n <= 3 else f"{b}**{n}"
+        return f"square({self.power_chain(b, n // 2)})" + (f"*{b}" if n % 2 else "")
 
     def pow(self, e):
         base, ex = e.base, e.exp
@@ -229,8 +267,11 @@ def generate_source(program, increments=False):
     consts = [f"    {name} = num('{val}')" for val, name in pr.numbers.items()]
     args = ", ".join(vs)
     lines = [f"def make({', '.join(names[p] for p in program.params)}):"] + consts + setup
-    if increments:  # the increment is formed first, then added: v + (v' - v)
-        new = [f"{v} + ({o})" for v, o in zip(vs, outs)]
+    if increments:  # the increment is formed first, then added: v + (v' - v), or
+        # v - (v - v') when it is a negated product (no separate negation)
+        negated = [e.is_Mul and e.as_coeff_Mul()[0].is_negative for e in program.outputs]
+        new = [f"{v} - ({pr(-e)})" if neg else f"{v} + ({o})"
+               for v, o, e, neg in zip(vs, outs, program.outputs, negated)]
     else:
         new = outs
     lines += [f"    def step({args}):"] + [f"        {s}" for s in body]
@@ -266,16 +307,17 @@ class CompiledFunction:
                             else v for v in values])
 
 
-def compile_expressions(exprs, variables, params=(), increments=False, shared=()):
+def compile_expressions(exprs, variables, params=(), increments=False, shared=(), horner=False):
     """Compile `exprs` (outputs, or increments $f(v) - v$ if `increments`) into a
-    `CompiledFunction`; `shared` as in `straight_line`. See the module docstring."""
+    `CompiledFunction`; `shared` and `horner` as in `straight_line` (squares are always
+    extracted). See the module docstring."""
     key = (tuple(sp.sympify(e) for e in exprs), tuple(variables), tuple(params), increments,
-           tuple((s, sp.sympify(e)) for s, e in shared))
+           tuple((s, sp.sympify(e)) for s, e in shared), horner)
     return _compile_cached(key)
 
 
 @lru_cache(maxsize=256)
 def _compile_cached(key):
-    exprs, variables, params, increments, shared = key
-    program = straight_line(exprs, variables, params, shared)
+    exprs, variables, params, increments, shared, horner = key
+    program = straight_line(exprs, variables, params, shared, squares=True, horner=horner)
     return CompiledFunction(generate_source(program, increments), variables, params, increments)

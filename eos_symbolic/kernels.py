@@ -115,7 +115,8 @@ def _xy(model):
     except EosError:
         pass
     jac, jac_shared = _jacobian(exprs, shared, v)
-    return Kernels(model, "xy", v, compile_expressions(exprs, v, (eta,), shared=shared),
+    return Kernels(model, "xy", v, compile_expressions(exprs, v, (eta,), shared=shared,
+                                                       horner=True),
                    compile_expressions(jac, v, (eta,), shared=jac_shared),
                    compile_expressions(obs, v, (eta,)), tuple(names),
                    None if closed else _hessian(model.tied_hessian, v), closed)
@@ -127,7 +128,8 @@ def _full(model):
     exprs, shared = _gcd_form(v, model.gradient)
     obs = [sp.factor(model.loss), sum(sp.factor(g) ** 2 for g in model.gradient)]
     jac, jac_shared = _jacobian(exprs, shared, v)
-    return Kernels(model, "full", v, compile_expressions(exprs, v, (eta,), shared=shared),
+    return Kernels(model, "full", v, compile_expressions(exprs, v, (eta,), shared=shared,
+                                                         horner=True),
                    compile_expressions(jac, v, (eta,), shared=jac_shared),
                    compile_expressions(obs, v, (eta,)), ("loss", "grad_norm_sq"),
                    _hessian(model.hessian, v), False)

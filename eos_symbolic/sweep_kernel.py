@@ -33,6 +33,7 @@ import sympy as sp
 from .compile import _Printer, straight_line
 from .errors import EosError
 from .kernels import _gcd_form
+from .opcount import cheapest_form, program_cost
 from .symbols import eta
 
 RUNNING, CONVERGED, DIVERGED = 0, 1, 2
@@ -43,46 +44,15 @@ PAD = 8  # coordinate rows of a block's scratch lie block + PAD doubles apart, s
 FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc', 'afn'}"
 
 
-def _is_product(e):
-    return bool(e.is_Mul or (e.is_Pow and e.exp.is_Integer and e.exp > 1))
-
-
-def _cost(e):
-    """Floating-point operations of $e$ on an FMA machine: a sum absorbs one product per
-    addition (``a*b + c`` is one instruction); $b^n$ costs its multiplications."""
-    if e.is_Atom:
-        return 0
-    inner = sum(_cost(a) for a in e.args)
-    if e.is_Add:
-        adds = len(e.args) - 1
-        return inner + adds - min(adds, sum(map(_is_product, e.args)))
-    if e.is_Mul:
-        coeff, rest = e.as_coeff_Mul()
-        return inner + len(sp.Mul.make_args(rest)) - 1 + (abs(coeff) != 1)
-    if e.is_Pow and e.exp.is_Integer and e.exp.is_positive:
-        n = int(e.exp)
-        return _cost(e.base) + (n - 1 if n <= 3 else n.bit_length() - 1 + bin(n).count("1") - 1)
-    return inner + 1
-
-
-def _cheapest(e, constants):
-    """$e$ or its Horner form in its non-constant symbols, whichever has fewer operations."""
-    gens = sorted(e.free_symbols - set(constants), key=str)
-    if not gens or not e.is_polynomial(*gens):
-        return e
-    h = sp.horner(sp.expand(e), *gens)
-    return h if _cost(h) < _cost(e) else e
-
-
 def _cheapest_program(exprs, variables, param, shared):
     prog = straight_line(exprs, variables, (param,), shared)
     constants = {param} | {s for s, _ in prog.setup}
-    body = tuple((s, _cheapest(e, constants)) for s, e in prog.body)
+    body = tuple((s, cheapest_form(e, constants, fma=True)) for s, e in prog.body)
     return prog.__class__(prog.variables, prog.params, prog.setup, body, prog.outputs)
 
 
 def _program_cost(prog):
-    return sum(_cost(e) for _, e in prog.body) + sum(_cost(e) for e in prog.outputs)
+    return program_cost(prog, fma=True)
 
 
 @lru_cache(maxsize=64)
@@ -157,7 +127,7 @@ BLOCK_OF = {}
 
 
 def _print_program(prog, names):
-    pr = _Printer(names, walrus=False)
+    pr = _Printer(names, square=False)
     setup = [f"{s.name} = {pr(e)}" for s, e in prog.setup]
     body = [f"{s.name} = {pr(e)}" for s, e in prog.body]
     outs = [pr(e) for e in prog.outputs]

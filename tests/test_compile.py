@@ -44,10 +44,30 @@ def test_compiled_map_is_eq2(backend, xs, ys, es):
 
 
 def test_generated_code_shares_the_gradient_factor():
-    # eq. 2 as u - g h with g = eta x y (x y - 1)(x y + 1): one product x*y, ten operations
+    # eq. 2 as u - g h with g = q (eta q^2 - eta), q = x y: one product x*y, nine operations
+    # (a careful hand loop: q = x*y; g = e*q*(q*q - 1); x - g*y, y - g*x)
     src = kernels_for(FOUR, "xy").step.source
     body = src.split("def step")[1].split("def run")[0]
     assert body.count("v0*v1") == 1 and "**" not in body
+    ops = sum(body.count(op) for op in ("*", " - ", " + ", "/", "square(", "sqrt("))
+    assert ops == 9, body
+
+
+def test_ab_map_squares_its_shared_factor_once():
+    # C7: T = eta b (1 + b)(2 + b) enters as T^2 (twice) and T; b^2 eta^2 (1+b)^2 (2+b)^2
+    # must not be four separate squarings, and c = a + c_check is formed once
+    body = kernels_for(FOUR, "ab").step.source.split("def step")[1].split("def run")[0]
+    assert body.count("square(") == 4 and body.count("_k0 + v0") == 1, body
+    assert "**" not in body
+
+
+def test_extracted_squares_are_the_same_polynomial():
+    from eos_symbolic.compile import extract_squares
+    from eos_symbolic.opcount import Square
+    e = 3 * x ** 2 * y ** 5 * (x + y) ** 2 - x ** 2 * y ** 2
+    out = extract_squares(e)
+    assert out.has(Square)
+    assert sp.expand(out.replace(Square, lambda v: v ** 2) - e) == 0
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, 5, 7, 8, 13, -3])
