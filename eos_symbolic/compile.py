@@ -17,6 +17,7 @@ factory::
 
 Precision is the caller's: build and call inside `precision_scope(backend, dps)`.
 """
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -254,11 +255,26 @@ class _Printer:
         raise EosError(f"compile: cannot compile the power {e} (exponent must be rational)")
 
 
+def _names(program):
+    names = {v: f"v{i}" for i, v in enumerate(program.variables)}
+    names.update({p: f"p{i}" for i, p in enumerate(program.params)})
+    return names
+
+
+def _new_state(program, printer, names, outs, increments):
+    """The updated values: the outputs, or with `increments` v + (v' - v), printed as
+    v - (v - v') when the increment is a negated product (no separate negation)."""
+    if not increments:
+        return outs
+    vs = [names[v] for v in program.variables]
+    return [f"{v} - ({printer(-e)})" if e.is_Mul and e.as_coeff_Mul()[0].is_negative
+            else f"{v} + ({o})" for v, o, e in zip(vs, outs, program.outputs)]
+
+
 def generate_source(program, increments=False):
     """Python source of the `make` factory for `program` (backend-independent: numbers and
     functions are looked up in the namespace the backend supplies)."""
-    names = {v: f"v{i}" for i, v in enumerate(program.variables)}
-    names.update({p: f"p{i}" for i, p in enumerate(program.params)})
+    names = _names(program)
     pr = _Printer(names)
     setup = [f"    {s.name} = {pr(e)}" for s, e in program.setup]
     body = [f"{s.name} = {pr(e)}" for s, e in program.body]
@@ -267,17 +283,16 @@ def generate_source(program, increments=False):
     consts = [f"    {name} = num('{val}')" for val, name in pr.numbers.items()]
     args = ", ".join(vs)
     lines = [f"def make({', '.join(names[p] for p in program.params)}):"] + consts + setup
-    if increments:  # the increment is formed first, then added: v + (v' - v), or
-        # v - (v - v') when it is a negated product (no separate negation)
-        negated = [e.is_Mul and e.as_coeff_Mul()[0].is_negative for e in program.outputs]
-        new = [f"{v} - ({pr(-e)})" if neg else f"{v} + ({o})"
-               for v, o, e, neg in zip(vs, outs, program.outputs, negated)]
-    else:
-        new = outs
+    new = _new_state(program, pr, names, outs, increments)
     lines += [f"    def step({args}):"] + [f"        {s}" for s in body]
     lines += [f"        return ({', '.join(new)},)"]
     if len(outs) == len(vs):
-        lines += [f"    def run({args}, n):", "        for _ in range(n):"]
+        # constants and functions as default arguments: locals in the loop, not lookups
+        known = {n for _, n in pr.numbers.items()} | {s.name for s, _ in program.setup} | {
+            names[p] for p in program.params} | {"sqrt", "root", "square"}
+        used = sorted(known & set(re.findall(r"[A-Za-z_]\w*", " ".join(body + new))))
+        bound = "".join(f", {u}={u}" for u in used)
+        lines += [f"    def run({args}, n{bound}):", "        for _ in range(n):"]
         lines += [f"            {s}" for s in body]
         lines += [f"            {args}, = {', '.join(new)},", f"        return ({args},)"]
     else:
@@ -286,19 +301,36 @@ def generate_source(program, increments=False):
     return "\n".join(lines) + "\n"
 
 
+def float_parts(program, names=None, increments=False):
+    """Float64 statements of `program` for numba kernels: ``(setup, body, outputs)``, the
+    setup with every number as a correctly rounded float literal, powers above cubes as
+    ``b**n`` (numba lowers them), ``square`` and ``sqrt`` left to the kernel module;
+    `increments` as in `generate_source`. Names default to ``v0, v1, ...`` and
+    ``p0, ...``."""
+    names = names or _names(program)
+    pr = _Printer(names, square=False)
+    setup = [f"{s.name} = {pr(e)}" for s, e in program.setup]
+    body = [f"{s.name} = {pr(e)}" for s, e in program.body]
+    outs = _new_state(program, pr, names, [pr(e) for e in program.outputs], increments)
+    consts = [f"{name} = {float(sp.Rational(val))!r}" for val, name in pr.numbers.items()]
+    return tuple(consts + setup), tuple(body), tuple(outs)
+
+
 @dataclass(frozen=True)
 class CompiledFunction:
     """Generated code for expressions in `variables` with `params`, for every backend.
 
     `bind(backend, values)` (inside `precision_scope`) returns ``(step, run)``: ``step(*v)``
     evaluates the outputs (the image $v + (v' - v)$ when the outputs are `increments`),
-    ``run(*v, n)`` iterates that map n times.
+    ``run(*v, n)`` iterates that map n times. `float_code` holds the same program as
+    float64 statements for numba kernels (`float_parts`).
     """
 
     source: str
     variables: tuple
     params: tuple
     increments: bool
+    float_code: tuple = ()
 
     def bind(self, backend, values=()):
         ns = namespace(backend)
@@ -320,4 +352,5 @@ def compile_expressions(exprs, variables, params=(), increments=False, shared=()
 def _compile_cached(key):
     exprs, variables, params, increments, shared, horner = key
     program = straight_line(exprs, variables, params, shared, squares=True, horner=horner)
-    return CompiledFunction(generate_source(program, increments), variables, params, increments)
+    return CompiledFunction(generate_source(program, increments), variables, params, increments,
+                            float_parts(program, increments=increments))

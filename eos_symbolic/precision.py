@@ -3,9 +3,17 @@
 For a quantity $q$ computed at D digits and $q^*$ at $D + G$ digits, the agreeing digits are
 $\\min(D, -\\log_{10}(|q - q^*| / |q^*|))$: the digits of the D-digit result that the more
 precise run confirms (an estimate in the sense of mpmath's "re-evaluate at higher precision until
-two agree", not a rigorous bound; `arb` gives rigorous balls). The state's relative error
-$\\delta_t$ grows like $2^{\\ell t}$ where $\\ell$ is the number of bits lost per step; when fewer
-than the requested digits survive, `escalated_dps` picks a larger D and the run starts over.
+two agree", not a rigorous bound; `arb` gives rigorous balls). The digits are counted at 53
+bits: $q - q^*$ rounded to 53 bits has the exact difference's leading digits, and its
+logarithm needs no more (at thousands of digits a full-precision logarithm costs more than
+the step). The state's relative error $\\delta_t$ grows like $2^{\\ell t}$ where $\\ell$ is
+the number of bits lost per step; when fewer than the requested digits survive, the run
+starts over at a larger D (`escalated_dps`, or `needed_dps` from a predicted loss profile).
+While digits are being lost the precision follows the accuracy: both runs are rounded to
+the digits still correct plus a guard (`lowered_dps`), which costs no accuracy, since digits
+beyond the error are noise, and makes the rest of a transient cheaper. The float64
+companions of `companions` certify the same way at the price of float arithmetic when the
+loss is small.
 """
 import bisect
 import math
@@ -21,8 +29,32 @@ _LOG10_2 = math.log10(2)
 
 
 def guard_digits(dps):
-    """Extra digits of the shadow run: $G = \\max(10, D/4)$."""
-    return max(10, dps // 4)
+    """Extra digits of the shadow run: $G = \\max(10, D/50)$ (the shadow's error is then
+    $10^{-G}$ of the primary's, so the difference is the primary's error)."""
+    return max(10, dps // 50)
+
+
+#: Digits kept beyond the certified ones when the precision follows the accuracy.
+FOLLOW_GUARD = 10
+
+
+def lowered_dps(dps, agreeing, base):
+    """A lower working precision once only `agreeing` of `dps` digits are correct: the
+    certified digits plus `FOLLOW_GUARD`, never below `base`; None unless it saves at least
+    a fifth of the digits (each change rebuilds the engines)."""
+    new = max(base, agreeing + FOLLOW_GUARD)
+    return new if new <= 0.8 * dps else None
+
+
+def needed_dps(profile, requested, max_dps):
+    """Working precision for a run whose predicted loss (digits lost by each step, from
+    `companions.loss_profile`) peaks at $\\Lambda$: $1.1 \\Lambda + $ requested $+ 20$ (the
+    float64 probes track the true orbit's loss to a few per cent on the Figure 7b transient;
+    a shortfall still escalates). None when no finite prediction exists."""
+    finite = [v for v in profile if math.isfinite(v)]
+    if not finite or len(finite) < len(profile):
+        return None
+    return min(max_dps, int(math.ceil(1.1 * max(0.0, max(finite)))) + requested + 20)
 
 
 def escalated_dps(dps, agreeing, requested, still_losing, max_dps):
@@ -40,6 +72,18 @@ def escalated_dps(dps, agreeing, requested, still_losing, max_dps):
     return min(new, max_dps)
 
 
+_C53 = gmpy2.context(precision=53)
+
+
+def _relative_difference(p, q):
+    """$|p - q| / |q|$ rounded to 53 bits (an mpfr: no underflow), 0 when equal, inf when q
+    is 0 and p is not."""
+    diff = abs(_C53.sub(p, q))
+    if diff == 0:
+        return diff
+    return _C53.div(diff, abs(q)) if q != 0 else gmpy2.inf()
+
+
 def agreeing_digits(p, q, cap):
     """$\\min(cap, -\\log_{10}(|p - q| / |q|))$ for mpfr numbers (q the more precise one);
     ``cap`` when equal, 0 when they differ in sign or one is not finite."""
@@ -47,14 +91,12 @@ def agreeing_digits(p, q, cap):
         return None
     if not (gmpy2.is_finite(p) and gmpy2.is_finite(q)):
         return cap if (gmpy2.is_nan(p) and gmpy2.is_nan(q)) else 0
-    with gmpy2.context(gmpy2.get_context(), precision=max(p.precision, q.precision) + 8):
-        diff = abs(p - q)
-        if diff == 0:
-            return cap
-        if q == 0:
-            return 0
-        rel = diff / abs(q)
-        return int(max(0, min(cap, math.floor(-float(gmpy2.log10(rel))))))
+    rel = _relative_difference(p, q)
+    if rel == 0:
+        return cap
+    if not gmpy2.is_finite(rel):
+        return 0
+    return int(max(0, min(cap, math.floor(-float(_C53.log10(rel))))))
 
 
 def relative_error_log2(p, q):
@@ -63,12 +105,20 @@ def relative_error_log2(p, q):
     for a, b in zip(p, q):
         if not (gmpy2.is_finite(a) and gmpy2.is_finite(b)):
             return math.inf
-        with gmpy2.context(gmpy2.get_context(), precision=max(a.precision, b.precision) + 8):
-            d = abs(a - b)
-            if d == 0:
-                continue
-            worst = max(worst, float(gmpy2.log2(d / abs(b))) if b != 0 else math.inf)
+        rel = _relative_difference(a, b)
+        if rel != 0:
+            worst = max(worst, float(_C53.log2(rel)) if gmpy2.is_finite(rel) else math.inf)
     return worst
+
+
+def decimal_row(obs, names, shown, t):
+    """``({"step": t, name: decimal string or None}, {})`` for the primary's values `obs`:
+    a value is shown when finite or when it is a coordinate (`names`)."""
+    values = {"step": t}
+    for name, v in obs.items():
+        ok = magnitude("mpfr", v) < math.inf or name in names
+        values[name] = decimal_string("mpfr", v, shown) if ok else None
+    return values, {}
 
 
 class TwoPrecisionRunner:
@@ -79,6 +129,7 @@ class TwoPrecisionRunner:
     """
 
     method = "two-precision agreement"
+    follows_accuracy = True  # `lowered_dps` applies: both runs are rounded, nothing is lost
 
     def __init__(self, model, coords, eta, dps, shadow_dps=None):
         backend = "mpfr"
@@ -139,12 +190,11 @@ class TwoPrecisionRunner:
         for o, eng in zip(obs, self.engines):
             with eng.scope():
                 o["gap"] = eng.two_over_eta - o["sharpness"]
-        values, digits = {"step": t}, {}
         shown = min(self.dps, row_digits or self.dps)
+        values, digits = decimal_row(obs[0], self.names, shown, t)
         for name, v in obs[0].items():
-            ok = magnitude("mpfr", v) < math.inf or name in self.names
-            values[name] = decimal_string("mpfr", v, shown) if ok else None
-            digits[name] = agreeing_digits(v, obs[1][name], shown) if ok else None
+            shown_value = values[name] is not None
+            digits[name] = agreeing_digits(v, obs[1][name], shown) if shown_value else None
         return values, digits
 
     def dump(self, state):
@@ -184,11 +234,7 @@ class SingleRunner(TwoPrecisionRunner):
         obs = dict(zip(self.names, u), **self.primary.observe(u))
         with self.primary.scope():
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
-        values, shown = {"step": t}, min(self.dps, row_digits or self.dps)
-        for name, v in obs.items():
-            ok = magnitude("mpfr", v) < math.inf or name in self.names
-            values[name] = decimal_string("mpfr", v, shown) if ok else None
-        return values, {}
+        return decimal_row(obs, self.names, min(self.dps, row_digits or self.dps), t)
 
 
 def still_losing(history, t):

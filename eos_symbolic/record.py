@@ -95,7 +95,10 @@ class TrajectoryRecord:
     certify, tol. `precisions`: working dps of the runs (primary first). `step`: steps done.
     `states`: exact state strings, one list per run. `columns`: name -> per-row values
     (``step`` ints, others decimal strings or None). `digits`: name -> certified digits per
-    row. `error_log2`: pairs (step, log2 relative error of the state). `status`:
+    row. `error_log2`: pairs (step, log2 relative error of the state). `schedule`: (step,
+    working dps) from that step on. `certifier`: for two-precision runs the current
+    companion (``mode`` ``companions`` or ``pair``, the digits ``sync`` the companions were
+    started with, whether the loss was ``probed``). `status`:
     ``running``, ``interrupted`` or ``complete``. `result`: verdict and certification summary.
     """
 
@@ -109,6 +112,7 @@ class TrajectoryRecord:
     escalations: list = field(default_factory=list)
     schedule: list = field(default_factory=list)
     downshift_after: int = 0
+    certifier: dict = field(default_factory=dict)
     status: str = "running"
     seconds: float = 0.0
     result: dict = field(default_factory=dict)

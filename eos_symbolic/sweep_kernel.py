@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from .compile import _Printer, straight_line
+from .compile import float_parts, straight_line
 from .errors import EosError
 from .kernels import _gcd_form
 from .opcount import cheapest_form, program_cost
@@ -126,15 +126,6 @@ def scaled_program(model):
 BLOCK_OF = {}
 
 
-def _print_program(prog, names):
-    pr = _Printer(names, square=False)
-    setup = [f"{s.name} = {pr(e)}" for s, e in prog.setup]
-    body = [f"{s.name} = {pr(e)}" for s, e in prog.body]
-    outs = [pr(e) for e in prog.outputs]
-    consts = [f"{name} = {float(sp.Rational(val))!r}" for val, name in pr.numbers.items()]
-    return consts + setup, body, outs
-
-
 @lru_cache(maxsize=64)
 def kernel_source(model, block=BLOCK):
     """Python/numba source of the sweep kernel for `model` (see the module docstring): the
@@ -145,8 +136,8 @@ def kernel_source(model, block=BLOCK):
     n = len(plain.variables)
     names = {v: f"v{i}" for i, v in enumerate(plain.variables)}
     names.update({eta: "p0", SIGMA: "sig"})
-    pre, body, outs = _print_program(scaled[0] if scaled else plain, names)
-    np_pre, np_body, np_outs = _print_program(plain, names)
+    pre, body, outs = float_parts(scaled[0] if scaled else plain, names)
+    np_pre, np_body, np_outs = float_parts(plain, names)
     if scaled:  # sigma and its powers are rounded: the kernel is GD at eta (1 + O(1e-15))
         base = "p0" if scaled[1] == 1 else f"({float(scaled[1])!r} * p0)"
         sig = f"sig = {base} ** {-1 / scaled[2]!r}  # u = sig * (kernel state)"

@@ -104,14 +104,20 @@ def _validate(model, eta, start, steps, dps, coords, every, digits, certify):
     return values, converter
 
 
-def _make_runner(certify, model, coords, eta, precisions):
+def _make_runner(certify, model, coords, eta, rec):
+    """The runner of the current segment of `rec`: its precision, and for two-precision runs
+    the kind of companion (float64 ones, or a second mpfr run while digits are lost)."""
     from .arb import ArbRunner
     from .precision import SingleRunner, TwoPrecisionRunner
+    dps = rec.schedule[-1][1]
     if certify == "arb":
-        return ArbRunner(model, coords, eta, precisions[0])
+        return ArbRunner(model, coords, eta, dps)
     if certify == "none":
-        return SingleRunner(model, coords, eta, precisions[0])
-    return TwoPrecisionRunner(model, coords, eta, precisions[0])
+        return SingleRunner(model, coords, eta, dps)
+    if rec.certifier.get("mode") == "pair":
+        return TwoPrecisionRunner(model, coords, eta, dps)
+    from .companions import CompanionRunner
+    return CompanionRunner(model, coords, eta, dps, sync=rec.certifier.get("sync"))
 
 
 @dataclass
@@ -196,21 +202,23 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
         while True:
             if not rec.schedule:
                 rec.schedule = [[0, dps]]
-            runner = _make_runner(certify, model, coords, eta, [rec.schedule[-1][1]])
+            runner = _make_runner(certify, model, coords, eta, rec)
             rec.precisions = list(runner.precisions)
             u0 = runner.start(values, converter)
             state = runner.load(rec.states) if rec.states else u0
             if not rec.columns:
                 _record(runner, rec, state, 0, dps)
                 rec.step, rec.states = 0, runner.dump(state)
-            status = _drive(runner, rec, state, steps, every, (digits, dps), max_dps, out,
-                            checkpoint_seconds, progress, on_check, clock)
+            plan = _Plan(model, coords, eta, values, converter, steps, digits, dps, max_dps)
+            status = _drive(runner, rec, state, plan, every, out, checkpoint_seconds,
+                            progress, on_check, clock)
             if status[0] != "escalate":
                 break
             rec.escalations.append({"step": status[2], "dps": rec.schedule[0][1],
                                     "agreeing_digits": status[3], "new_dps": status[1]})
             rec.downshift_after = max(rec.downshift_after, status[2])
             rec.reset([status[1]])
+            rec.certifier = {"mode": "pair", "probed": True}
     except KeyboardInterrupt:
         rec.status = "interrupted"
         if rec.live is not None:
@@ -221,7 +229,8 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
         raise Interrupted(f"interrupted at step {rec.step} of {steps}" + (
             f"; checkpoint saved to {out}, continue with --resume" if out else "")) from None
     if rec.live is not None:
-        rec.states = rec.live[0].dump(rec.live[1])
+        runner = rec.live[0]  # the run may have switched to float64 companions
+        rec.states = runner.dump(rec.live[1])
     if status[0] == "escaped":
         outcome = escape_outcome(status[1], status[2], runner.names, runner.radius)
     else:
@@ -262,48 +271,113 @@ def _record(runner, rec, state, t, row_digits):
         rec.error_log2.append([t, err if math.isfinite(err) else None, runner.dps])
 
 
-def _drive(runner, rec, state, steps, every, digits, max_dps, out, every_s, progress,
-           on_check, clock):
+@dataclass
+class _Plan:
+    """What a run must achieve and what it needs to predict its precision."""
+
+    model: object
+    coords: str
+    eta: Fraction
+    values: list
+    converter: object
+    steps: int
+    digits: int
+    base_dps: int
+    max_dps: int
+
+    def escalation(self, rec, dps, agree, losing, short):
+        """Precision of the restart: predicted from the float64 loss probes the first time
+        (`needed_dps`), else by `escalated_dps`; at least `dps` when only the kind of
+        companion must change (`short` False: the companions ran out, the digits did not)."""
+        from .companions import loss_profile
+        from .precision import escalated_dps, needed_dps
+        new = None
+        if not rec.certifier.get("probed"):
+            profile = loss_profile(self.model, self.coords, self.eta, self.values,
+                                   self.converter, self.steps)
+            new = needed_dps(profile, self.digits, self.max_dps)
+        if short and (new is None or new <= dps):
+            new = escalated_dps(dps, agree, self.digits, losing, self.max_dps)
+        return max(new or dps, dps) if not short else new
+
+
+def _drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clock):
     """Consume `iterate`; returns ("done",), ("escaped", escape, confirmed) or
-    ("escalate", new_dps, step, agreeing_digits). `digits` is (requested, base dps)."""
-    digits, base_dps = digits
+    ("escalate", new_dps, step, agreeing_digits).
+
+    Float64 companions certify while they can (`companions`); when they run out or digits
+    fall short the run starts over with a second mpfr run (at the predicted precision),
+    whose precision then follows the accuracy (`precision.lowered_dps`), drops back to
+    the requested one once no more digits are lost, and hands over to companions started
+    from that state."""
     from tqdm import tqdm
-    from .precision import escalated_dps, still_losing
+    from .precision import lowered_dps, still_losing
+    digits, base_dps = plan.digits, plan.base_dps
     good_t, good_state = rec.step, state
     last_save, history = time.perf_counter(), []
-    with tqdm(total=steps, initial=rec.step, unit="step", disable=not progress,
+    with tqdm(total=plan.steps, initial=rec.step, unit="step", disable=not progress,
               file=sys.stderr, dynamic_ncols=True, mininterval=0.5) as bar:
-        for t, state, recorded in iterate(runner, state, steps, every, start=rec.step):
-            if runner.escaped(state):
-                escape, confirmed = runner.locate_escape(good_state, good_t, t - good_t)
-                return "escaped", escape, confirmed
-            err = runner.state_error_log2(state)
-            if err is not None:
-                agree = runner.dps if err == -math.inf else (
-                    0 if not err < 0 else min(runner.dps, int(-err * _LOG10_2)))
-                history.append((t, err))
-                losing = still_losing(history, t)
-                if agree < digits:
-                    new = escalated_dps(rec.schedule[0][1], agree, digits, losing, max_dps)
-                    if new is not None and new > rec.schedule[0][1]:
-                        return "escalate", new, t, agree
-                elif (runner.dps > base_dps and agree >= base_dps and not losing
-                      and t > rec.downshift_after):
-                    # the transient that needed the extra digits is over: drop back
-                    state = runner.downshift(state, base_dps)
-                    rec.schedule.append([t, base_dps])
-                    rec.precisions = list(runner.precisions)
-                    history.clear()
-            if recorded:
-                _record(runner, rec, state, t, base_dps)
-            rec.step, good_t, good_state = t, t, state
-            rec.live = (runner, state)  # dumped to exact text only when saved
-            bar.update(t - bar.n)
-            if on_check is not None:
-                on_check(t)
-            if out and time.perf_counter() - last_save > every_s:
-                rec.states, spent = runner.dump(state), rec.seconds
-                rec.seconds = spent + time.perf_counter() - clock
-                rec.save(out)
-                rec.seconds, last_save = spent, time.perf_counter()
-    return ("done",)
+        while True:
+            switched = False
+            for t, state, recorded in iterate(runner, state, plan.steps, every, start=rec.step):
+                if runner.escaped(state):
+                    escape, confirmed = runner.locate_escape(good_state, good_t, t - good_t)
+                    return "escaped", escape, confirmed
+                err = runner.state_error_log2(state)
+                if err is not None:
+                    agree = runner.dps if err == -math.inf else (
+                        0 if not err < 0 else min(runner.dps, int(-err * _LOG10_2)))
+                    history.append((t, err))
+                    losing = still_losing(history, t)
+                    ran_out = getattr(runner, "exhausted", lambda s: False)(state)
+                    if agree < digits or ran_out:
+                        new = plan.escalation(rec, rec.schedule[0][1], agree, losing,
+                                              short=agree < digits)
+                        if new is not None and (new > rec.schedule[0][1] or ran_out):
+                            return "escalate", new, t, agree
+                    elif (runner.dps > base_dps and agree >= base_dps and not losing
+                          and t > rec.downshift_after):
+                        # the transient that needed the extra digits is over: drop back
+                        runner, state = _hand_over(runner, rec, state, t, base_dps, agree)
+                        history.clear()
+                        switched = True
+                    elif getattr(runner, "follows_accuracy", False):
+                        lower = lowered_dps(runner.dps, agree, base_dps)
+                        if lower is not None:
+                            state = runner.downshift(state, lower)
+                            rec.schedule.append([t, lower])
+                            rec.precisions = list(runner.precisions)
+                if recorded:
+                    _record(runner, rec, state, t, base_dps)
+                rec.step, good_t, good_state = t, t, state
+                rec.live = (runner, state)  # dumped to exact text only when saved
+                bar.update(t - bar.n)
+                if on_check is not None:
+                    on_check(t)
+                if out and time.perf_counter() - last_save > every_s:
+                    rec.states, spent = runner.dump(state), rec.seconds
+                    rec.seconds = spent + time.perf_counter() - clock
+                    rec.save(out)
+                    rec.seconds, last_save = spent, time.perf_counter()
+                if switched:
+                    break
+            if not switched:
+                return ("done",)
+
+
+def _hand_over(runner, rec, state, t, base_dps, agree):
+    """Continue at `base_dps`; a two-precision pair hands over to float64 companions
+    started from its primary state, which it certifies to `agree` digits."""
+    state = runner.downshift(state, base_dps)
+    rec.schedule.append([t, base_dps])
+    if rec.certifier.get("mode") == "pair":
+        from .companions import CompanionRunner
+        sync = min(agree, base_dps)
+        fresh = CompanionRunner(runner.primary.model, runner.primary.coords,
+                                runner.primary.eta, base_dps, sync=sync)
+        fresh.radius = runner.radius
+        state = fresh.synchronised(runner.primary_values(state))
+        rec.certifier = {"mode": "companions", "sync": sync, "probed": True}
+        runner = fresh
+    rec.precisions = list(runner.precisions)
+    return runner, state

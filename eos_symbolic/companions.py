@@ -1,0 +1,292 @@
+"""Float64 companions of a high-precision run: the digits it loses, at the price of floats.
+
+A run at unit roundoff $u$ has, to first order, the error $e_t = \\sum_{s \\le t} J_{t \\leftarrow s}
+r_s$ with rounding errors $|r_s| \\lesssim u\\,|F|$: linear in $u$, amplified by the orbit's
+own Jacobians. So the digits lost, $\\lambda_t = \\log_{10}(|e_t| / u)$, are a property of the
+orbit, not of the precision. $K = 4$ float64 companions ($u_c = 2^{-53}$) run the same
+straight-line program (`compile.float_parts`, compiled by numba) from the start and with the
+step size each perturbed by $\\pm 2 u_c$ (independent samples of the rounding errors); against
+the primary mpfr run $p$ at $D$ digits they measure
+$\\lambda_t = \\log_{10}(\\max_k |c_k - p| / |p| / u_c)$ per coordinate and per observable,
+and the primary then has $\\lfloor \\min(A, D) - \\max(0, \\lambda_t) - M \\rfloor$ digits: $A = D$
+for companions started with the run, $A$ = the digits certified at the step where they were
+started from the primary's state (after a transient measured by two mpfr runs); the margin
+$M = 1$ covers that the errors of two runs are two independent random sums (the largest of
+four falls short of the primary's by a factor 10 with probability about $10^{-5}$ when the
+sums are Gaussian). Valid while the companions keep at least 4 digits (the linear regime):
+beyond $\\lambda = 11$ they are `exhausted` and the run continues with two mpfr runs.
+
+`loss_profile` iterates float64 orbits with a tangent vector (the growth of a perturbation,
+$\\sum \\log_{10} |J w| $ with $w$ renormalised) to predict how many digits a transient will
+cost before a run at high precision is started.
+"""
+import math
+import random
+import re
+from fractions import Fraction
+
+import numpy as np
+
+from .backends import number, precision_scope
+from .iterate import Engine, escape_radius, escaped, locate_escape, magnitude
+from .kernel_cache import import_source
+from .kernels import kernels_for
+from .precision import decimal_row
+from .record import exact_string, from_exact
+
+K = 4
+U_C = 2.0 ** -53
+MARGIN = 1
+LOSS_CAP = 11  # digits: beyond, a companion keeps fewer than 4 of its 15.95
+_LOG10_UC = math.log10(U_C)
+
+
+def _indent(lines, n):
+    return [" " * n + line for line in lines]
+
+
+def _renamed(lines, tag):
+    """The temporaries of a second program renamed (``_t0`` -> ``_jt0``): no clashes."""
+    return [re.sub(r"\b_(\w)", rf"_{tag}\1", line) for line in lines]
+
+
+def kernel_module_source(kernels):
+    """numba source of `ensemble(V, P, n)` (n steps of each companion, row k of V at step
+    size P[k]) and `probe(V, W, P, n, every, L)` (n steps with tangent vectors W, the
+    cumulative log10 growth recorded every `every` steps in L[k])."""
+    nv = len(kernels.variables)
+    pre, body, new = kernels.step.float_code
+    jpre, jbody, jout = (_renamed(list(part), "j") for part in kernels.jacobian.float_code)
+    vs = [f"v{i}" for i in range(nv)]
+    load = [f"{v} = V[k, {i}]" for i, v in enumerate(vs)]
+    store = [f"V[k, {i}] = {v}" for i, v in enumerate(vs)]
+    tangent = [f"w{i} = {' + '.join(f'({jout[i * nv + j]}) * W[k, {j}]' for j in range(nv))}"
+               for i in range(nv)]
+    norm = " + ".join(f"w{i} * w{i}" for i in range(nv))
+    return "\n".join([
+        "import numba",
+        "import numpy as np",
+        "from math import log10, sqrt",
+        "",
+        "",
+        "@numba.njit(inline='always')",
+        "def square(v):",
+        "    return v * v",
+        "",
+        "",
+        "@numba.njit(inline='always')",
+        "def root(v, q):",
+        "    return v ** (1.0 / q) if v >= 0 else np.nan",
+        "",
+        "",
+        "@numba.njit(cache=True, error_model='numpy')",
+        "def ensemble(V, P, n):",
+        "    for k in range(V.shape[0]):",
+        "        p0 = P[k]",
+        *_indent(list(pre) + load, 8),
+        "        for _ in range(n):",
+        *_indent(list(body) + [f"{', '.join(vs)}, = {', '.join(new)},"], 12),
+        *_indent(store, 8),
+        "",
+        "",
+        "@numba.njit(cache=True, error_model='numpy')",
+        "def probe(V, W, P, n, every, L):",
+        "    for k in range(V.shape[0]):",
+        "        p0 = P[k]",
+        *_indent(list(pre) + jpre + load, 8),
+        "        total = 0.0",
+        "        for t in range(n):",
+        *_indent(jbody + tangent + [f"size = sqrt({norm})", "total += log10(size)"]
+                 + [f"W[k, {i}] = w{i} / size" for i in range(nv)] + list(body)
+                 + [f"{', '.join(vs)}, = {', '.join(new)},"], 12),
+        "            if (t + 1) % every == 0:",
+        "                L[k, (t + 1) // every - 1] = total",
+        *_indent(store, 8),
+        "",
+    ])
+
+
+def companion_kernels(kernels):
+    """The compiled numba module of `kernel_module_source` (cached on disk)."""
+    return import_source("eos_companions", kernel_module_source(kernels))
+
+
+def perturbed(value, rng):
+    """float(value (1 + eps u_c)), eps uniform in [-2, 2], exactly rounded from the rational."""
+    eps = Fraction(rng.randint(-2 ** 20, 2 ** 20), 2 ** 19)
+    return float(Fraction(value) * (1 + eps * Fraction(1, 2 ** 53)))
+
+
+def loss_profile(model, coords, eta, values, converter, steps, every=64, probes=K):
+    """Predicted digits lost by step t, on the grid of `every` steps: the largest over
+    `probes` float64 orbits of the cumulative $\\log_{10}$ growth of a tangent vector (nan
+    once an orbit is no longer finite)."""
+    mod = companion_kernels(kernels_for(model, coords))
+    rng = random.Random(7)
+    P = np.array([perturbed(eta, rng) for _ in range(probes)])
+    V = _starts(P, values, converter, rng)
+    W = np.full_like(V, 1.0 / math.sqrt(V.shape[1]))
+    L = np.full((probes, max(1, steps // every)), np.nan)
+    with np.errstate(all="ignore"):
+        mod.probe(V, W, P, steps, every, L)
+    return np.max(L, axis=0)
+
+
+def _starts(P, values, converter, rng):
+    """Perturbed float64 starts of companions at step sizes P (through the chart map
+    `converter` when the start is given in other coordinates)."""
+    V = np.array([[perturbed(v, rng) for v in values] for _ in P])
+    if converter is not None:
+        with precision_scope("float", 16), np.errstate(all="ignore"):
+            V = np.array([converter.bind("float", [p])[0](*row) for p, row in zip(P, V)],
+                         dtype=np.float64)
+    return np.ascontiguousarray(V, dtype=np.float64)
+
+
+class CompanionRunner:
+    """Primary mpfr run at `dps` digits with `K` float64 companions (module docstring).
+
+    State: ``(u, V)``, the primary's mpfr tuple and the companions' array (K x coords).
+    `sync` = digits certified at the step the companions were started from the primary
+    (None: from the start). Interface as `precision.TwoPrecisionRunner`.
+    """
+
+    method = "two-precision (float64 companions: digits lost transferred)"
+
+    def __init__(self, model, coords, eta, dps, sync=None):
+        self.dps, self.sync = dps, sync
+        self.precisions = [dps, 16]
+        self.primary = Engine(model, coords, "mpfr", dps, eta)
+        self.engines = (self.primary,)
+        self.names = self.primary.names
+        self.kernels = self.primary.kernels
+        self.module = companion_kernels(self.kernels)
+        # deterministic perturbations (a resumed run continues bit for bit)
+        self._rng = random.Random(2 * dps + (sync is not None))
+        self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
+        self._bind_float()
+
+    def start(self, values, converter=None):
+        eng = self.primary
+        with eng.scope():
+            u = tuple(number("mpfr", v) for v in values)
+            if converter is not None:
+                u = converter.bind("mpfr", [eng.eta])[0](*u)
+        self.radius = escape_radius("mpfr", u)
+        return tuple(u), _starts(self.P, values, converter, self._rng)
+
+    def synchronised(self, u):
+        """Companions started from the primary state `u` (built with `sync` digits)."""
+        exact = [Fraction(*v.as_integer_ratio()) for v in u]
+        return tuple(u), _starts(self.P, exact, None, self._rng)
+
+    def advance(self, state, n):
+        u, V = state
+        V = V.copy()
+        with np.errstate(all="ignore"):
+            self.module.ensemble(V, self.P, n)
+        return self.primary.advance(u, n), V
+
+    def escaped(self, state):
+        return escaped("mpfr", state[0], self.radius)
+
+    def locate_escape(self, good_state, good_t, block):
+        """Exit step of the primary run and whether every companion leaves at that step."""
+        first = locate_escape(self.primary, good_state[0], good_t, self.radius, block)
+        V, exits = good_state[1].copy(), np.full(K, -1)
+        with np.errstate(all="ignore"):
+            for t in range(good_t + 1, first.step + 1):
+                self.module.ensemble(V, self.P, 1)
+                out = ~np.all(np.abs(V) < self.radius, axis=1) & (exits < 0)
+                exits[out] = t
+        return first, bool(np.all(exits == first.step))
+
+    def primary_values(self, state):
+        return state[0]
+
+    def loss(self, primary, companions):
+        """$\\lambda$ in digits for one quantity (-inf when every companion agrees)."""
+        p = float(primary) if magnitude("mpfr", primary) < math.inf else math.nan
+        c = np.asarray(companions, dtype=np.float64)
+        if not (math.isfinite(p) and np.all(np.isfinite(c))) or 0 < abs(p) < 1e-290:
+            return math.inf
+        err = float(np.max(np.abs(c - p)))
+        if err == 0:
+            return -math.inf
+        return math.inf if p == 0 else math.log10(err / abs(p)) - _LOG10_UC
+
+    def state_loss(self, state):
+        u, V = state
+        return max(self.loss(u[i], V[:, i]) for i in range(len(u)))
+
+    def exhausted(self, state):
+        return not self.state_loss(state) <= LOSS_CAP
+
+    def digits(self, loss, cap):
+        top = min(self.dps if self.sync is None else self.sync, self.dps, cap)
+        return 0 if not loss < math.inf else int(max(0, min(cap, top - max(0, loss) - MARGIN)))
+
+    def state_error_log2(self, state):
+        """log2 of the primary's inferred relative error (from the state's digits)."""
+        loss = self.state_loss(state)
+        if not loss < math.inf:
+            return math.inf
+        top = min(self.dps, self.sync if self.sync is not None else self.dps)
+        return -(top - max(0.0, loss) - MARGIN) / math.log10(2)
+
+    def row(self, state, t, row_digits=None):
+        u, V = state
+        shown = min(self.dps, row_digits or self.dps)
+        obs = dict(zip(self.names, u), **self.primary.observe(u))
+        with self.primary.scope():
+            obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
+        comp = self._companion_observables(V)
+        values, digits = decimal_row(obs, self.names, shown, t)
+        for name in values:
+            if name != "step":
+                digits[name] = None if values[name] is None else self.digits(
+                    self.loss(obs[name], comp[name]), shown)
+        return values, digits
+
+    def _companion_observables(self, V):
+        k = self.kernels
+        cols = [V[:, i] for i in range(V.shape[1])]
+        out = dict(zip(self.names, cols))
+        with precision_scope("float", 16), np.errstate(all="ignore"):
+            vals = [np.broadcast_to(np.asarray(v, dtype=np.float64), (K,)) for v in
+                    self._obs_f(*cols)]
+            named = dict(zip(k.observable_names, vals))
+            eigs = [named.pop(n) for n in list(named) if n.startswith("eig")]
+            out.update(named)
+            out["grad_norm"] = np.sqrt(named["grad_norm_sq"])
+            out["sharpness"] = np.max(np.vstack(eigs), axis=0) if eigs else self._eigh(cols)
+            out["gap"] = 2.0 / self.P - out["sharpness"]
+        return out
+
+    def _bind_float(self):
+        """The observables (and Hessian) in float64 at the companions' step sizes."""
+        k = self.kernels
+        with precision_scope("float", 16):
+            self._obs_f = k.observables.bind("float", [self.P])[0]
+            self._hess_f = k.hessian.bind("float", [self.P])[0] if k.hessian is not None \
+                else None
+
+    def _eigh(self, cols):
+        entries = [np.broadcast_to(np.asarray(e, dtype=np.float64), (K,))
+                   for e in self._hess_f(*cols)]
+        n = int(round(len(entries) ** 0.5))
+        H = np.stack(entries, axis=-1).reshape(K, n, n)
+        if not np.all(np.isfinite(H)):
+            return np.full(K, np.nan)
+        return np.linalg.eigvalsh(H)[:, -1]
+
+    def dump(self, state):
+        u, V = state
+        return [[exact_string("mpfr", v) for v in u]] + [[float(c).hex() for c in row]
+                                                         for row in V]
+
+    def load(self, texts):
+        with self.primary.scope():
+            u = tuple(from_exact("mpfr", s) for s in texts[0])
+        V = np.array([[float.fromhex(s) for s in row] for row in texts[1:]], dtype=np.float64)
+        return u, V

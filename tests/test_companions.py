@@ -1,0 +1,100 @@
+"""Float64 companions: the digits they certify are never more than a run at fixed high
+precision confirms, they see digits being lost, and a run whose companions run out goes on
+with a second mpfr run and comes back to companions afterwards."""
+import math
+
+import mpmath
+import numpy as np
+import pytest
+
+from eos_symbolic import get_model
+from eos_symbolic.companions import CompanionRunner, kernel_module_source, loss_profile
+from eos_symbolic.iterate import Engine
+from eos_symbolic.kernels import kernels_for, start_in_coords
+from eos_symbolic.precision import agreeing_digits
+from eos_symbolic.trajectory import parse_number, run_trajectory
+
+FOUR = get_model("four-scalar")
+
+
+def true_digits(text, reference, cap):
+    """Digits of the decimal string `text` that the reference string confirms."""
+    with mpmath.workdps(cap + 50):
+        p, q = mpmath.mpf(text), mpmath.mpf(reference)
+        if p == q:
+            return cap
+        return max(0, min(cap, int(math.floor(-mpmath.log10(abs(p - q) / abs(q))))))
+
+
+def assert_honest(tr, ref, slack=1):
+    """Every certified digit count of `tr` is confirmed by the fixed-precision run `ref`
+    (`slack`: the decimal strings themselves are rounded to the digits shown)."""
+    checked = 0
+    for name, col in tr.record.digits.items():
+        for i, claimed in enumerate(col):
+            value, want = tr.record.columns[name][i], ref.record.columns[name][i]
+            if claimed is None or value is None or want is None:
+                continue
+            assert tr.record.columns["step"][i] == ref.record.columns["step"][i]
+            assert claimed <= true_digits(value, want, tr.record.config["dps"]) + slack, (
+                name, tr.record.columns["step"][i], claimed)
+            checked += 1
+    return checked
+
+
+@pytest.mark.parametrize("eta,start,coords", [("0.2", {"x": "2.5", "y": "0.2"}, "xy"),
+                                              ("0.01", {"a": "0.01", "b": "0.01"}, "ab")])
+def test_companion_digits_are_confirmed_by_a_fixed_high_precision_run(eta, start, coords):
+    kw = dict(coords=coords, every=50)
+    tr = run_trajectory(FOUR, eta, start, 3000, dps=30, **kw)
+    ref = run_trajectory(FOUR, eta, start, 3000, dps=200, certify="none", **kw)
+    assert "companions" in tr.certification["method"] and not tr.certification["escalations"]
+    assert assert_honest(tr, ref) > 300
+    assert tr.certification["state_digits"] >= 25  # and still useful: about 2 digits lost
+
+
+def test_companions_see_digits_being_lost():
+    # the start x = 11.5, y = 0.05 at eta = 0.01 loses about 75 digits in a chaotic
+    # transient: the companions must report the loss step by step, as a reference does
+    m, eta = FOUR, parse_number("0.01", "eta")
+    values, conv = start_in_coords(m, "xy", {"x": parse_number("11.5", "x"),
+                                            "y": parse_number("0.05", "y")})
+    runner = CompanionRunner(m, "xy", eta, 60)
+    state = runner.start(values, conv)
+    ref = Engine(m, "xy", "mpfr", 400, eta)
+    u = tuple(ref.number(v) for v in values)
+    seen = []
+    for _ in range(12):
+        state, u = runner.advance(state, 10), ref.advance(u, 10)
+        claimed = runner.digits(runner.state_loss(state), 60)
+        true = min(agreeing_digits(p, q, 60) for p, q in zip(state[0], u))
+        assert claimed <= true
+        seen.append(claimed)
+    assert seen[0] >= 50 and seen[-1] < seen[0] - 10  # digits really are lost
+
+
+def test_exhausted_companions_hand_over_and_come_back():
+    start, eta = {"x": "11.5", "y": "0.05"}, "0.01"
+    kw = dict(coords="ab", every=100)
+    tr = run_trajectory(FOUR, eta, start, 6000, dps=30, **kw)
+    cert, rec = tr.certification, tr.record
+    assert cert["escalations"] and rec.escalations[0]["step"] <= 512  # ran out early
+    assert max(dps for _, dps in rec.schedule) > 100  # the loss was predicted: ~75 digits
+    assert rec.schedule[-1][1] == 30 and rec.certifier["mode"] == "companions"
+    assert "companions" in cert["method"] and cert["certified"]
+    ref = run_trajectory(FOUR, eta, start, 6000, dps=400, certify="none", **kw)
+    assert assert_honest(tr, ref) > 200
+
+
+def test_loss_profile_predicts_the_transient():
+    values, conv = start_in_coords(FOUR, "xy", {"x": parse_number("11.5", "x"),
+                                               "y": parse_number("0.05", "y")})
+    prof = loss_profile(FOUR, "xy", parse_number("0.01", "eta"), values, conv, 4000)
+    assert 60 < np.nanmax(prof) < 100  # about 76 digits (the true orbit loses ~75)
+    assert abs(prof[-1] - prof[len(prof) // 2]) < 3  # and then no more
+
+
+def test_kernel_source_uses_the_compiled_program():
+    src = kernel_module_source(kernels_for(FOUR, "xy"))
+    assert "def ensemble(" in src and "def probe(" in src and "error_model='numpy'" in src
+    assert src.count("v0*v1") >= 2  # the step (twice: ensemble, probe), from float_code
