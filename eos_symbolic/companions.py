@@ -52,11 +52,13 @@ def _renamed(lines, tag):
 
 def kernel_module_source(kernels):
     """numba source of `ensemble(V, P, n)` (n steps of each companion, row k of V at step
-    size P[k]) and `probe(V, W, P, n, every, L)` (n steps with tangent vectors W, the
-    cumulative log10 growth recorded every `every` steps in L[k])."""
+    size P[k]), `observe(V, P, O)` (the observables of each companion into row k of O) and
+    `probe(V, W, P, n, every, L, T)` (n steps with tangent vectors W, the cumulative log10
+    growth, carried on from T[k], recorded every `every` steps in L[k])."""
     nv = len(kernels.variables)
     pre, body, new = kernels.step.float_code
     jpre, jbody, jout = (_renamed(list(part), "j") for part in kernels.jacobian.float_code)
+    opre, obody, oout = (_renamed(list(part), "o") for part in kernels.observables.float_code)
     vs = [f"v{i}" for i in range(nv)]
     load = [f"{v} = V[k, {i}]" for i, v in enumerate(vs)]
     store = [f"V[k, {i}] = {v}" for i, v in enumerate(vs)]
@@ -90,17 +92,25 @@ def kernel_module_source(kernels):
         "",
         "",
         "@numba.njit(cache=True, error_model='numpy')",
-        "def probe(V, W, P, n, every, L):",
+        "def observe(V, P, O):",
+        "    for k in range(V.shape[0]):",
+        "        p0 = P[k]",
+        *_indent(opre + load + obody + [f"O[k, {i}] = {o}" for i, o in enumerate(oout)], 8),
+        "",
+        "",
+        "@numba.njit(cache=True, error_model='numpy')",
+        "def probe(V, W, P, n, every, L, T):",
         "    for k in range(V.shape[0]):",
         "        p0 = P[k]",
         *_indent(list(pre) + jpre + load, 8),
-        "        total = 0.0",
+        "        total = T[k]",
         "        for t in range(n):",
         *_indent(jbody + tangent + [f"size = sqrt({norm})", "total += log10(size)"]
                  + [f"W[k, {i}] = w{i} / size" for i in range(nv)] + list(body)
                  + [f"{', '.join(vs)}, = {', '.join(new)},"], 12),
         "            if (t + 1) % every == 0:",
         "                L[k, (t + 1) // every - 1] = total",
+        "        T[k] = total",
         *_indent(store, 8),
         "",
     ])
@@ -117,19 +127,31 @@ def perturbed(value, rng):
     return float(Fraction(value) * (1 + eps * Fraction(1, 2 ** 53)))
 
 
-def loss_profile(model, coords, eta, values, converter, steps, every=64, probes=K):
+def loss_profile(model, coords, eta, values, converter, steps, every=64, probes=K,
+                 chunk=8192):
     """Predicted digits lost by step t, on the grid of `every` steps: the largest over
     `probes` float64 orbits of the cumulative $\\log_{10}$ growth of a tangent vector (nan
-    once an orbit is no longer finite)."""
+    once an orbit is no longer finite). Probing stops early, after at least four chunks,
+    once the second half of the steps so far added less than one digit to the peak (the
+    transient is over); the profile then ends there."""
     mod = companion_kernels(kernels_for(model, coords))
     rng = random.Random(7)
     P = np.array([perturbed(eta, rng) for _ in range(probes)])
     V = _starts(P, values, converter, rng)
     W = np.full_like(V, 1.0 / math.sqrt(V.shape[1]))
-    L = np.full((probes, max(1, steps // every)), np.nan)
-    with np.errstate(all="ignore"):
-        mod.probe(V, W, P, steps, every, L)
-    return np.max(L, axis=0)
+    T, parts, done = np.zeros(probes), [], 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        L = np.full((probes, max(1, n // every)), np.nan)
+        with np.errstate(all="ignore"):
+            mod.probe(V, W, P, n, every, L, T)
+        parts.append(np.max(L, axis=0))
+        done += n
+        prof = np.concatenate(parts)
+        if done >= 4 * chunk and np.all(np.isfinite(prof)) and (
+                np.max(prof) - np.max(prof[:len(prof) // 2]) < 1):
+            break
+    return np.concatenate(parts)
 
 
 def _starts(P, values, converter, rng):
@@ -152,6 +174,7 @@ class CompanionRunner:
     """
 
     method = "two-precision (float64 companions: digits lost transferred)"
+    check_every = 1024  # steps between checks: a check costs about 20 steps here
 
     def __init__(self, model, coords, eta, dps, sync=None):
         self.dps, self.sync = dps, sync
@@ -164,7 +187,10 @@ class CompanionRunner:
         # deterministic perturbations (a resumed run continues bit for bit)
         self._rng = random.Random(2 * dps + (sync is not None))
         self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
-        self._bind_float()
+        self._last = (None, None)
+        if self.kernels.hessian is not None:
+            with precision_scope("float", 16):
+                self._hess_f = self.kernels.hessian.bind("float", [self.P])[0]
 
     def start(self, values, converter=None):
         eng = self.primary
@@ -205,19 +231,23 @@ class CompanionRunner:
         return state[0]
 
     def loss(self, primary, companions):
-        """$\\lambda$ in digits for one quantity (-inf when every companion agrees)."""
+        """$\\lambda$ in digits for one quantity (-inf when every companion agrees; inf when
+        they cannot be compared: not finite, or outside the float64 range)."""
         p = float(primary) if magnitude("mpfr", primary) < math.inf else math.nan
-        c = np.asarray(companions, dtype=np.float64)
-        if not (math.isfinite(p) and np.all(np.isfinite(c))) or 0 < abs(p) < 1e-290:
+        if not math.isfinite(p) or (p == 0) != (primary == 0) or 0 < abs(p) < 1e-290:
             return math.inf
-        err = float(np.max(np.abs(c - p)))
+        err = max(abs(c - p) for c in companions.tolist())
+        if not err < math.inf:  # nan or inf among the companions
+            return math.inf
         if err == 0:
             return -math.inf
         return math.inf if p == 0 else math.log10(err / abs(p)) - _LOG10_UC
 
     def state_loss(self, state):
         u, V = state
-        return max(self.loss(u[i], V[:, i]) for i in range(len(u)))
+        if self._last[0] is not V:  # asked twice per check (exhausted, error)
+            self._last = (V, max(self.loss(u[i], V[:, i]) for i in range(len(u))))
+        return self._last[1]
 
     def exhausted(self, state):
         return not self.state_loss(state) <= LOSS_CAP
@@ -250,30 +280,23 @@ class CompanionRunner:
 
     def _companion_observables(self, V):
         k = self.kernels
-        cols = [V[:, i] for i in range(V.shape[1])]
-        out = dict(zip(self.names, cols))
-        with precision_scope("float", 16), np.errstate(all="ignore"):
-            vals = [np.broadcast_to(np.asarray(v, dtype=np.float64), (K,)) for v in
-                    self._obs_f(*cols)]
-            named = dict(zip(k.observable_names, vals))
+        O = np.empty((K, len(k.observable_names)))
+        with np.errstate(all="ignore"):
+            self.module.observe(V, self.P, O)
+            out = dict(zip(self.names, V.T))
+            named = dict(zip(k.observable_names, O.T))
             eigs = [named.pop(n) for n in list(named) if n.startswith("eig")]
             out.update(named)
             out["grad_norm"] = np.sqrt(named["grad_norm_sq"])
-            out["sharpness"] = np.max(np.vstack(eigs), axis=0) if eigs else self._eigh(cols)
+            out["sharpness"] = (np.max(np.vstack(eigs), axis=0) if eigs
+                                else self._eigh([V[:, i] for i in range(V.shape[1])]))
             out["gap"] = 2.0 / self.P - out["sharpness"]
         return out
 
-    def _bind_float(self):
-        """The observables (and Hessian) in float64 at the companions' step sizes."""
-        k = self.kernels
-        with precision_scope("float", 16):
-            self._obs_f = k.observables.bind("float", [self.P])[0]
-            self._hess_f = k.hessian.bind("float", [self.P])[0] if k.hessian is not None \
-                else None
-
     def _eigh(self, cols):
-        entries = [np.broadcast_to(np.asarray(e, dtype=np.float64), (K,))
-                   for e in self._hess_f(*cols)]
+        with precision_scope("float", 16):
+            entries = [np.broadcast_to(np.asarray(e, dtype=np.float64), (K,))
+                       for e in self._hess_f(*cols)]
         n = int(round(len(entries) ** 0.5))
         H = np.stack(entries, axis=-1).reshape(K, n, n)
         if not np.all(np.isfinite(H)):

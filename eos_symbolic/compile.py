@@ -271,9 +271,10 @@ def _new_state(program, printer, names, outs, increments):
             else f"{v} + ({o})" for v, o, e in zip(vs, outs, program.outputs)]
 
 
-def generate_source(program, increments=False):
+def generate_source(program, increments=False, guard=None):
     """Python source of the `make` factory for `program` (backend-independent: numbers and
-    functions are looked up in the namespace the backend supplies)."""
+    functions are looked up in the namespace the backend supplies). `guard`, a condition on
+    the variables ``v0, v1, ...``, ends `run` at the first state that violates it."""
     names = _names(program)
     pr = _Printer(names)
     setup = [f"    {s.name} = {pr(e)}" for s, e in program.setup]
@@ -294,7 +295,9 @@ def generate_source(program, increments=False):
         bound = "".join(f", {u}={u}" for u in used)
         lines += [f"    def run({args}, n{bound}):", "        for _ in range(n):"]
         lines += [f"            {s}" for s in body]
-        lines += [f"            {args}, = {', '.join(new)},", f"        return ({args},)"]
+        lines += [f"            {args}, = {', '.join(new)},"]
+        lines += [f"            if not ({guard}):", "                break"] if guard else []
+        lines += [f"        return ({args},)"]
     else:
         lines += ["    run = None"]
     lines += ["    return step, run"]
@@ -339,18 +342,19 @@ class CompiledFunction:
                             else v for v in values])
 
 
-def compile_expressions(exprs, variables, params=(), increments=False, shared=(), horner=False):
+def compile_expressions(exprs, variables, params=(), increments=False, shared=(), horner=False,
+                        guard=None):
     """Compile `exprs` (outputs, or increments $f(v) - v$ if `increments`) into a
     `CompiledFunction`; `shared` and `horner` as in `straight_line` (squares are always
-    extracted). See the module docstring."""
+    extracted), `guard` as in `generate_source`. See the module docstring."""
     key = (tuple(sp.sympify(e) for e in exprs), tuple(variables), tuple(params), increments,
-           tuple((s, sp.sympify(e)) for s, e in shared), horner)
+           tuple((s, sp.sympify(e)) for s, e in shared), horner, guard)
     return _compile_cached(key)
 
 
 @lru_cache(maxsize=256)
 def _compile_cached(key):
-    exprs, variables, params, increments, shared, horner = key
+    exprs, variables, params, increments, shared, horner, guard = key
     program = straight_line(exprs, variables, params, shared, squares=True, horner=horner)
-    return CompiledFunction(generate_source(program, increments), variables, params, increments,
-                            float_parts(program, increments=increments))
+    return CompiledFunction(generate_source(program, increments, guard), variables, params,
+                            increments, float_parts(program, increments=increments))

@@ -43,14 +43,17 @@ class Engine:
     ``grad_norm`` $= |\\nabla L|$ and ``sharpness`` = the top Hessian eigenvalue (closed form,
     else `mpmath.eigsy` at `dps`); `jacobian(u)` the map's Jacobian (row-major tuple).
     `raw_step(*u)` and `raw_jacobian(*u)` are the bound kernels (call inside `scope()`).
+    With `guarded`, `advance` stops at the first state outside the (a, b) chart's domain
+    (`kernels.Kernels.guarded_step`; see `outside`).
     """
 
-    def __init__(self, model, coords, backend, dps, eta):
+    def __init__(self, model, coords, backend, dps, eta, guarded=False):
         self.model, self.coords, self.backend, self.dps, self.eta = model, coords, backend, dps, eta
         self.kernels = k = kernels_for(model, coords)
         self.names = tuple(str(v) for v in k.variables)
         with self.scope():
-            self.raw_step, self._run = k.step.bind(backend, [eta])
+            self.raw_step, self._run = (k.guarded_step if guarded else k.step).bind(
+                backend, [eta])
             self._obs = k.observables.bind(backend, [eta])[0]
             self.raw_jacobian = k.jacobian.bind(backend, [eta])[0]
             self._hess = k.hessian.bind(backend, [eta])[0] if k.hessian is not None else None
@@ -58,6 +61,11 @@ class Engine:
 
     def scope(self):
         return precision_scope(self.backend, self.dps)
+
+    @staticmethod
+    def outside(u):
+        """Is the (x, y) state outside the (a, b) chart's domain $x > |y|$?"""
+        return not abs(u[1]) < u[0]
 
     def number(self, value):
         with self.scope():

@@ -37,7 +37,10 @@ class Kernels:
     `jacobian`: its Jacobian, row-major; `observables` with `observable_names` (``loss``,
     ``grad_norm_sq``, ``eig0``..., then other coordinates such as ``a, b`` or ``x, y``);
     `hessian`: entries of the Hessian for a numeric eigen-solve when some eigenvalue has no
-    closed form (else None). Every compiled function takes the single parameter $\\eta$.
+    closed form (else None). `guarded_step` (``xy`` of a model with an (a, b) chart): the
+    map whose `run` stops at the first state outside the chart's domain $x > |y|$ (where
+    the (a, b) map is defined: $c'^2 = c^2 (1 - T^2)$ turns negative exactly when the
+    orbit leaves it). Every compiled function takes the single parameter $\\eta$.
     """
 
     model: object
@@ -49,6 +52,7 @@ class Kernels:
     observable_names: tuple
     hessian: object
     closed_form_eigenvalues: bool
+    guarded_step: object = None
 
 
 def _gcd_form(variables, components):
@@ -106,12 +110,12 @@ def _xy(model):
     eigs, closed = _eigen_parts(model)
     names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))]
     obs = [loss, sum(g ** 2 for g in grads)] + list(eigs)
+    guarded = None
     try:
-        rp = reparameterise(model)
-        xx, yy = v
-        cc = rp.c_check.subs(kappa, sp.sqrt(eta))
-        obs += [sp.sqrt(xx ** 2 - yy ** 2) - cc, xx * yy - 1]
+        obs += list(_xy_to_ab(model))
         names += ["a", "b"]
+        guarded = compile_expressions(exprs, v, (eta,), shared=shared, horner=True,
+                                      guard="abs(v1) < v0")
     except EosError:
         pass
     jac, jac_shared = _jacobian(exprs, shared, v)
@@ -119,7 +123,32 @@ def _xy(model):
                                                        horner=True),
                    compile_expressions(jac, v, (eta,), shared=jac_shared),
                    compile_expressions(obs, v, (eta,)), tuple(names),
-                   None if closed else _hessian(model.tied_hessian, v), closed)
+                   None if closed else _hessian(model.tied_hessian, v), closed, guarded)
+
+
+def _xy_to_ab(model):
+    """$(\\sqrt{x^2 - y^2} - \\check c,\\ xy - 1)$ with $\\kappa = \\sqrt\\eta$ (C5-C6)."""
+    cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(eta))  # EosError: no chart
+    xx, yy = model.coords
+    return sp.sqrt(xx ** 2 - yy ** 2) - cc, xx * yy - 1
+
+
+def _ab_to_xy(model):
+    """$x = X$, $y = d / X$ with $X^2 = (\\sqrt{c^4 + 4d^2} + c^2)/2$, $c = a + \\check c$,
+    $d = 1 + b$: the inverse chart, returned as (expressions, shared definition of X)."""
+    cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(eta))
+    c_, d_ = a + cc, 1 + b
+    X = sp.Symbol("_X", positive=True)
+    return [X, d_ / X], [(X, sp.sqrt((sp.sqrt(c_ ** 4 + 4 * d_ ** 2) + c_ ** 2) / 2))]
+
+
+def chart_map(model, target):
+    """The compiled change of chart into `target` (``ab``: from (x, y); ``xy``: from
+    (a, b)); EosError when the model has no (a, b) chart."""
+    if target == "ab":
+        return compile_expressions(list(_xy_to_ab(model)), model.coords, (eta,))
+    exprs, shared = _ab_to_xy(model)
+    return compile_expressions(exprs, (a, b), (eta,), shared=shared)
 
 
 def _full(model):
@@ -148,11 +177,9 @@ def _ab(model):
     step = compile_expressions(inc, v, (eta,), increments=True)
     jac = sp.Matrix([v[i] + inc[i] for i in range(2)]).jacobian(v)
     # observables at x = X, y = d / X (so x y = d exactly), factored in b
-    X = sp.Symbol("_X", positive=True)
-    cc = rp.c_check.subs(half_eta)
-    c_, d_ = a + cc, 1 + b
-    X_def = sp.sqrt((sp.sqrt(c_ ** 4 + 4 * d_ ** 2) + c_ ** 2) / 2)
-    on = {xx: X, yy: d_ / X}
+    (X, y_of), ((_, X_def),) = _ab_to_xy(model)
+    d_ = 1 + b
+    on = {xx: X, yy: y_of}
     loss = sp.factor(sp.expand(model.loss.subs(model.tie_map).subs(on)))
     grads = [sp.factor(g.subs(model.tie_map).subs(on)) for g in model.gradient]
     eigs, closed = _eigen_parts(model)
@@ -188,8 +215,17 @@ def start_in_coords(model, coords, start):
         if not xv > yv > 0:
             raise EosError(f"start: the (a, b) chart needs {xx} > {yy} > 0 (C5), got "
                            f"{xx} = {xv}, {yy} = {yv}; use --coords xy for this start")
-        cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(eta))
-        conv = [sp.sqrt(xx ** 2 - yy ** 2) - cc, xx * yy - 1]
-        return [xv, yv], compile_expressions(conv, model.coords, (eta,))
+        return [xv, yv], chart_map(model, "ab")
     raise EosError(f"start: expected values for {', '.join(names)} (coords {coords}), got "
                    f"{', '.join(given) or 'nothing'}")
+
+
+def chart_start(model, coords, chart, start):
+    """The start of a run in `coords` for iterating it in `chart` instead: values in the
+    chart's order and the converter (`start_in_coords` when the charts agree)."""
+    if chart == coords:
+        return start_in_coords(model, coords, start)
+    names = sorted(start)
+    if sorted(str(s) for s in model.coords) == names:
+        return [start[str(s)] for s in model.coords], None
+    return [start["a"], start["b"]], chart_map(model, "xy")

@@ -41,9 +41,9 @@ FOLLOW_GUARD = 10
 def lowered_dps(dps, agreeing, base):
     """A lower working precision once only `agreeing` of `dps` digits are correct: the
     certified digits plus `FOLLOW_GUARD`, never below `base`; None unless it saves at least
-    a fifth of the digits (each change rebuilds the engines)."""
+    a tenth of the digits (each change rebuilds the engines)."""
     new = max(base, agreeing + FOLLOW_GUARD)
-    return new if new <= 0.8 * dps else None
+    return new if new <= 0.9 * dps else None
 
 
 def needed_dps(profile, requested, max_dps):
@@ -131,12 +131,12 @@ class TwoPrecisionRunner:
     method = "two-precision agreement"
     follows_accuracy = True  # `lowered_dps` applies: both runs are rounded, nothing is lost
 
-    def __init__(self, model, coords, eta, dps, shadow_dps=None):
+    def __init__(self, model, coords, eta, dps, shadow_dps=None, guarded=False):
         backend = "mpfr"
-        self.dps = dps
+        self.dps, self.guarded = dps, guarded
         self.precisions = [dps, shadow_dps or dps + guard_digits(dps)]
-        self.primary = Engine(model, coords, backend, self.precisions[0], eta)
-        self.shadow = Engine(model, coords, backend, self.precisions[1], eta)
+        self.primary = Engine(model, coords, backend, self.precisions[0], eta, guarded)
+        self.shadow = Engine(model, coords, backend, self.precisions[1], eta, guarded)
         self.engines = (self.primary, self.shadow)
         self.names = self.primary.names
 
@@ -173,7 +173,8 @@ class TwoPrecisionRunner:
 
     def downshift(self, state, dps):
         """Continue at `dps` (shadow `dps + guard`): rebuild the engines and round the state."""
-        fresh = type(self)(self.primary.model, self.primary.coords, self.primary.eta, dps)
+        fresh = type(self)(self.primary.model, self.primary.coords, self.primary.eta, dps,
+                           guarded=self.guarded)
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "radius"})
         out = []
         for eng, u in zip(self.engines, state):

@@ -17,20 +17,20 @@ do not alias the stores to another modulo 4 KiB. Every `every` steps a check pas
 escapes ($|u_i| \\ge R$ or non-finite) and convergence (one-step displacement below `tol`
 $(1 + |u|)$).
 
-The generated module is written to a cache folder and imported, so numba's on-disk cache
-(`cache=True`) skips recompilation in later processes.
+The generated module is written to the kernel cache folder (`kernel_cache`) and imported, so
+numba's on-disk cache (`cache=True`) skips recompilation in later processes. The 512-bit
+vector width this kernel wants is asked of LLVM around its own compilation only
+(`_wide_vectors`).
 """
-import hashlib
-import importlib.util
 import os
 import sys
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import sympy as sp
 
 from .compile import float_parts, straight_line
+from .kernel_cache import import_source
 from .errors import EosError
 from .kernels import _gcd_form
 from .opcount import cheapest_form, program_cost
@@ -227,35 +227,13 @@ def kernel_source(model, block=BLOCK):
     return source
 
 
-def _cache_dir():
-    base = os.environ.get("EOS_SYMBOLIC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "eos_symbolic")
-    path = Path(base) / "kernels"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:  # read-only home: a private temporary folder still works
-        import tempfile
-        path = Path(tempfile.gettempdir()) / f"eos_symbolic_kernels_{os.getuid()}"
-        path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @lru_cache(maxsize=64)
 def _load(source):
-    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-    name = f"eos_sweep_{digest}"
-    path = _cache_dir() / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        tmp.replace(path)
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
+    mod = import_source("eos_sweep", source)
     nv = source.count("] = V[")  # one copy-in line per coordinate
-    with _quiet_stderr():  # compile now: LLVM prints 'loop not vectorized' remarks for
-        # the forced-width scalar loops (check pass), which are expected and not errors
+    with _quiet_stderr(), _wide_vectors():  # compile now (or load numba's cached code):
+        # LLVM prints 'loop not vectorized' remarks for the forced-width scalar loops (check
+        # pass), which are expected and not errors
         V = np.ones((nv, BLOCK_OF[source]))
         mod.advance(V, 0.1, 1, 1, 1e6, 1e-13, np.zeros(V.shape[1], np.int8),
                     np.full(V.shape[1], -1, np.int64), 0)
@@ -278,24 +256,33 @@ class _quiet_stderr:
         return False
 
 
-def _prefer_wide_vectors():
-    """Ask LLVM for 8-wide double vectors on AVX-512 hosts (it defaults to 256-bit, about
-    half the speed here). A process-wide LLVM option, set once, only when a sweep kernel is
-    first built; it changes code generation, never results beyond fastmath's rounding."""
-    global _WIDE
-    if _WIDE is None:
-        _WIDE = False
-        try:
+class _wide_vectors:
+    """LLVM's 8-wide double vectors on AVX-512 hosts while a sweep kernel is compiled (LLVM
+    defaults to 256-bit, about half the speed of this kernel here), its own choice again
+    afterwards: the option is global to LLVM, so it is set around this kernel's compilation
+    only and every other numba function keeps LLVM's default code generation."""
+
+    def __enter__(self):
+        self.on = _avx512()
+        if self.on:
             import llvmlite.binding as ll
-            if "avx512f" in ll.get_host_cpu_features().flatten():
-                ll.set_option("", "-force-vector-width=8")
-                _WIDE = True
-        except Exception:  # pragma: no cover - an unknown host keeps LLVM's default
-            pass
-    return _WIDE
+            ll.set_option("", "-force-vector-width=8")
+        return self
+
+    def __exit__(self, *exc):
+        if self.on:
+            import llvmlite.binding as ll
+            ll.set_option("", "-force-vector-width=0")  # 0: LLVM chooses (its default)
+        return False
 
 
-_WIDE = None
+@lru_cache(maxsize=None)
+def _avx512():
+    try:
+        import llvmlite.binding as ll
+        return "avx512f" in ll.get_host_cpu_features().flatten()
+    except Exception:  # pragma: no cover - an unknown host keeps LLVM's default
+        return False
 
 
 def sweep_kernel(model, block=BLOCK):
@@ -306,7 +293,6 @@ def sweep_kernel(model, block=BLOCK):
         import numba  # noqa: F401
     except ImportError:  # pragma: no cover
         raise EosError("sweep: numba is required (pip install numba)") from None
-    _prefer_wide_vectors()
     return _load(kernel_source(model, block))
 
 
