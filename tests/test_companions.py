@@ -6,6 +6,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from eos_symbolic import get_model
 from eos_symbolic.companions import CompanionRunner, kernel_module_source, loss_profile
@@ -98,3 +99,29 @@ def test_kernel_source_uses_the_compiled_program():
     src = kernel_module_source(kernels_for(FOUR, "xy"))
     assert "def ensemble(" in src and "def probe(" in src and "error_model='numpy'" in src
     assert src.count("v0*v1") >= 2  # the step (twice: ensemble, probe), from float_code
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.2, 4.0), st.floats(0.02, 0.98), st.sampled_from(["0.05", "0.2", "0.45"]))
+def test_guarded_xy_step_leaves_exactly_where_the_ab_map_fails(x, ratio, eta):
+    # the (a, b) map is defined while x > |y|: c'^2 = c^2 (1 - T^2) < 0 iff the (x, y) step
+    # lands outside; the guarded (x, y) run must stop there and nowhere else (eta < 1/2:
+    # the (a, b) chart needs the EoS minimum)
+    xs, ys = repr(x), repr(x * ratio)
+    xy = Engine(FOUR, "xy", "mpfr", 30, eta, guarded=True)
+    u = xy.advance((xy.number(xs), xy.number(ys)), 1)
+    values, conv = start_in_coords(FOUR, "ab", {"x": parse_number(xs, "x"),
+                                               "y": parse_number(ys, "y")})
+    ab = Engine(FOUR, "ab", "mpfr", 30, eta)
+    with ab.scope():
+        v = conv.bind("mpfr", [ab.eta])[0](*(ab.number(s) for s in values))
+    failed = not all(map(math.isfinite, map(float, ab.step(v))))
+    assert Engine.outside(u) == failed
+
+
+def test_guarded_run_stops_at_the_first_state_outside():
+    # x y = 3 at eta = 0.2: T = 4.8, the first step leaves x > |y|; an unguarded run goes on
+    guarded = Engine(FOUR, "xy", "mpfr", 30, "0.2", guarded=True)
+    plain = Engine(FOUR, "xy", "mpfr", 30, "0.2")
+    u0 = (guarded.number("2.5"), guarded.number("1.2"))
+    assert guarded.advance(u0, 5) == plain.advance(u0, 1) != plain.advance(u0, 5)
