@@ -1,0 +1,6 @@
+"""Layer 1, exact symbolic derivations: the core `Model`, built-in models, the Hessian
+spectrum, minima and the EoS minimum, fixed points and 2-cycles, the (c, d) / (a, b)
+reparameterisation, the exact derivation sections and the canonical symbols.
+
+Pure SymPy over QQ; imports nothing of the package but `errors`.
+"""
