@@ -14,7 +14,7 @@ in short rounds:
 - ``numpy``: the plain numpy vectorised loop of the same generated map over the whole grid;
 - ``numpy-eq2``: eq. 2 as printed, x' = x - eta x y^2 (x^2 y^2 - 1), over the whole grid;
 - ``numpy-l2``: the numpy loop on 32768 points (arrays stay in L2: numpy's best case);
-- ``hand-2``: a hand-written numba loop of the issue's short form of the plain map
+- ``hand-2``: a hand-written numba loop of the short form of the plain map
   (t = eta (q^2 - 1) q, x' = x - t y, y' = y - t x; six operations per step) with the same
   blocking and alignment but no escape checks, 2 threads: the speed the machine gives this
   map at that moment. The generated kernel iterates the scaled map (u = eta^(-1/6) v, five
@@ -26,7 +26,7 @@ reported as the median and the best round (``timeit``'s convention: the fastest 
 the one least disturbed), and the speedups are taken round by round (numba and numpy timed
 back to back) and summarised by their median.
 
-Target (issue 7): numba >= 1e10 point-steps/s on 2 cores and >= 50x numpy.
+Target: numba >= 1e10 point-steps/s on 2 cores and >= 50x numpy.
 """
 import argparse
 import json
@@ -38,8 +38,13 @@ import numba
 import numpy as np
 
 from eos_symbolic import get_model
-from eos_symbolic.sweep import grid_starts
-from eos_symbolic.sweep_kernel import _quiet_stderr, advance, numpy_iterate, sweep_kernel
+from eos_symbolic.dynamics.sweep import grid_starts
+from eos_symbolic.dynamics.sweep_kernel import (
+    _quiet_stderr,
+    advance,
+    numpy_iterate,
+    sweep_kernel,
+)
 
 ETA = 0.2
 

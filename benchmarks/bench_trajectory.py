@@ -14,10 +14,10 @@ Map: four-scalar reduced GD map (paper eq. 2) at eta = 0.01 from the Figure 7b s
 - ``sympy``: the naive SymPy loop, ``gd_map[i].subs({x: x_t, y: y_t}).evalf(D)``;
 - ``arb``: certified Arb steps (centred two-step form), from (2.5, 0.2) at eta = 0.2 (a
   converging orbit, where the enclosure stays tight; on the chaotic Figure 7b orbit the balls
-  lose every digit within a few hundred steps at these precisions, see `eos_symbolic.arb`);
+  lose every digit within a few hundred steps at these precisions, see `eos_symbolic.numeric.arb`);
 
 and reports steps/s and the ratios engine / baseline, plus float64 numpy point-steps/s
-(many starts advanced together). Targets (issue 4): engine >= 10x mpmath-plain at 30 digits
+(many starts advanced together). Targets: engine >= 10x mpmath-plain at 30 digits
 and >= 3x at 1000 digits.
 """
 import argparse
@@ -30,9 +30,11 @@ import mpmath
 import numpy as np
 
 from eos_symbolic import get_model
-from eos_symbolic.arb import ArbRunner
-from eos_symbolic.iterate import Engine
-from eos_symbolic.symbols import eta as ETA, x as X, y as Y
+from eos_symbolic.numeric.arb import ArbRunner
+from eos_symbolic.numeric.iterate import Engine
+from eos_symbolic.symbolic.symbols import eta as ETA
+from eos_symbolic.symbolic.symbols import x as X
+from eos_symbolic.symbolic.symbols import y as Y
 
 START, STEP = ("12.5", "0.05"), "0.01"
 

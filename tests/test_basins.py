@@ -3,7 +3,11 @@ import numpy as np
 import pytest
 
 from eos_symbolic import get_model
-from eos_symbolic.basins import box_counting_dimension, resolution_check, uncertainty_exponent
+from eos_symbolic.dynamics.basins import (
+    box_counting_dimension,
+    resolution_check,
+    uncertainty_exponent,
+)
 
 
 def test_box_counting_of_a_smooth_curve_is_one():

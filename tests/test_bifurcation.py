@@ -5,10 +5,17 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import get_model
-from eos_symbolic.bifurcation import (FEIGENBAUM, attractor_period, balanced_line_map,
-                                      eq13_map, lyapunov, orbit_diagram, period_doublings)
+from eos_symbolic.dynamics.bifurcation import (
+    FEIGENBAUM,
+    attractor_period,
+    balanced_line_map,
+    eq13_map,
+    lyapunov,
+    orbit_diagram,
+    period_doublings,
+)
 from eos_symbolic.errors import EosError
-from eos_symbolic.model import Model
+from eos_symbolic.symbolic.model import Model
 
 
 def test_balanced_line_of_four_scalar_is_the_printed_map():

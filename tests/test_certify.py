@@ -1,4 +1,4 @@
-"""Remainder bounds of the truncated expansions, the Phase-2 band and `certify` CLI (issue 8)."""
+"""Remainder bounds of the truncated expansions, the Phase-2 band and `certify` CLI."""
 import json
 from fractions import Fraction
 
@@ -6,12 +6,13 @@ import mpmath
 import pytest
 import sympy as sp
 
-from eos_symbolic.certify import band_margins, prove_band, remainder_bound, scaled_increment
 from eos_symbolic.cli import main
-from eos_symbolic.expansions import exact_map_values
-from eos_symbolic.models import get_model
-from eos_symbolic.reparam import reparameterise
-from eos_symbolic.symbols import a, b, kappa
+from eos_symbolic.local.expansions import exact_map_values
+from eos_symbolic.rigorous.band import band_margins, prove_band
+from eos_symbolic.rigorous.remainder_bound import remainder_bound, scaled_increment
+from eos_symbolic.symbolic.models import get_model
+from eos_symbolic.symbolic.reparam import reparameterise
+from eos_symbolic.symbolic.symbols import a, b, kappa
 
 FOUR = get_model("four-scalar")
 BOX = {"a": ("-1/1000", "1/1000"), "b": ("-1/100", "1/100"), "kappa": ("1/20", "1/10")}

@@ -2,8 +2,8 @@
 (a wrong coefficient, a wrong sign, a wrong exponent, a wrong constant term)."""
 import pytest
 
-from eos_symbolic.claims import Claim, paper_claims, select
-from eos_symbolic.verify import check_claim
+from eos_symbolic.claims.registry import Claim, paper_claims, select
+from eos_symbolic.claims.verify import check_claim
 
 
 def claim(kind, model="four-scalar", **fields):
@@ -121,10 +121,9 @@ def test_structure_claims_verified():
         assert check_claim(paper(cid)).verdict == "verified", cid
 
 
-def test_pending_claims_are_inconclusive_with_reason():
-    # a planted pending claim (C14, the former example, now has its checker: issue 6)
-    v = check_claim(claim("pending", reason="later capability"))
-    assert v.verdict == "inconclusive" and "checker not yet available" in v.evidence["reason"]
+def test_claims_without_checker_are_inconclusive_with_reason():
+    v = check_claim(claim("no-such-kind"))
+    assert v.verdict == "inconclusive" and "no checker for kind" in v.evidence["reason"]
 
 
 # -- expansions (series of the exact map) ----------------------------------------------------

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from eos_symbolic import get_model
-from eos_symbolic.companions import CompanionRunner, kernel_module_source, loss_profile
-from eos_symbolic.iterate import Engine
-from eos_symbolic.kernels import kernels_for, start_in_coords
-from eos_symbolic.precision import agreeing_digits
-from eos_symbolic.trajectory import parse_number, run_trajectory
+from eos_symbolic.numeric.companions import CompanionRunner, kernel_module_source, loss_profile
+from eos_symbolic.numeric.iterate import Engine
+from eos_symbolic.numeric.kernels import kernels_for, start_in_coords
+from eos_symbolic.numeric.precision import agreeing_digits
+from eos_symbolic.numeric.trajectory import parse_number, run_trajectory
 
 FOUR = get_model("four-scalar")
 

@@ -1,21 +1,22 @@
-"""Compiled numeric kernels (issue 4): agreement with hand-written formulas, Arb enclosures,
+"""Compiled numeric kernels: agreement with hand-written formulas, Arb enclosures,
 cancellation detection by two precisions, exact record round trips."""
 import gmpy2
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eos_symbolic import EosError, get_model, reparameterise
-from eos_symbolic.arb import ArbRunner, naive_ball_orbit
-from eos_symbolic.backends import number, precision_scope
-from eos_symbolic.compile import compile_expressions
-from eos_symbolic.iterate import Engine
-from eos_symbolic.kernels import kernels_for
-from eos_symbolic.precision import agreeing_digits
-from eos_symbolic.record import exact_string, from_exact
-from eos_symbolic.symbols import a, b, eta, kappa, x, y
+from eos_symbolic.numeric.arb import ArbRunner, naive_ball_orbit
+from eos_symbolic.numeric.backends import number, precision_scope
+from eos_symbolic.numeric.compile import compile_expressions
+from eos_symbolic.numeric.iterate import Engine
+from eos_symbolic.numeric.kernels import kernels_for
+from eos_symbolic.numeric.precision import agreeing_digits
+from eos_symbolic.numeric.record import exact_string, from_exact
+from eos_symbolic.symbolic.symbols import a, b, eta, kappa, x, y
 
 FOUR = get_model("four-scalar")
 POINTS = [("2.5", "0.2", "0.2"), ("12.5", "0.05", "0.01"), ("0.7", "-1.3", "0.1"),
@@ -62,8 +63,8 @@ def test_ab_map_squares_its_shared_factor_once():
 
 
 def test_extracted_squares_are_the_same_polynomial():
-    from eos_symbolic.compile import extract_squares
-    from eos_symbolic.opcount import Square
+    from eos_symbolic.numeric.compile import extract_squares
+    from eos_symbolic.numeric.opcount import Square
     e = 3 * x ** 2 * y ** 5 * (x + y) ** 2 - x ** 2 * y ** 2
     out = extract_squares(e)
     assert out.has(Square)

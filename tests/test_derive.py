@@ -10,8 +10,8 @@ import sympy as sp
 
 from eos_symbolic import get_model, parse
 from eos_symbolic.cli import main
-from eos_symbolic.derivations import derive_model
-from eos_symbolic.render import render_model
+from eos_symbolic.local.catalogue import derive_model
+from eos_symbolic.local.render import render_model
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = ["loss", "gradient", "hessian", "hessian_eigenvalues", "gd_map", "gd_map_2",
@@ -41,7 +41,7 @@ def _same(p, q):
 
 
 def test_rendering_is_deterministic_across_hash_seeds(tmp_path):
-    code = ("from eos_symbolic import get_model; from eos_symbolic.render import render_model;"
+    code = ("from eos_symbolic import get_model; from eos_symbolic.local.render import render_model;"
             "import sys; f = render_model(get_model('two-scalar'));"
             "sys.stdout.write(''.join(f[k] for k in sorted(f)))")
     outs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

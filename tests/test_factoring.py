@@ -3,8 +3,8 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from eos_symbolic import get_model
-from eos_symbolic.factoring import factor_list
-from eos_symbolic.symbols import eta, lam, x, y
+from eos_symbolic.symbolic.factoring import factor_list
+from eos_symbolic.symbolic.symbols import eta, lam, x, y
 
 MONOMIALS = [sp.Integer(1), x, y, eta, x * y, x ** 2 * eta, y ** 3]
 small = st.integers(-3, 3)
@@ -23,7 +23,7 @@ def test_same_as_sympy_on_random_products(factors, scale):
 
 
 def test_same_as_sympy_on_the_period_two_eliminant():
-    from eos_symbolic.orbits import two_cycles
+    from eos_symbolic.symbolic.orbits import two_cycles
     tc = two_cycles(get_model("four-scalar"))
     res = sp.resultant(*tc.cofactors, y)
     assert factor_list(res) == sp.factor_list(res)

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from eos_symbolic.claims import paper_claims, select
-from eos_symbolic.verify import CHECKERS, Context, check_claim
+from eos_symbolic.claims.registry import paper_claims, select
+from eos_symbolic.claims.verify import CHECKERS, Context, check_claim
 
 QUICK = Context(quick=True)
 

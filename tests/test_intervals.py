@@ -1,17 +1,24 @@
-"""Arb enclosures and branch-and-bound (issue 8): enclosures contain 50-digit values; a true
+"""Arb enclosures and branch-and-bound: enclosures contain 50-digit values; a true
 inequality is proved, a false one refuted at a verified point."""
 from fractions import Fraction
 
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from eos_symbolic.backends import precision_scope
-from eos_symbolic.intervals import (Enclosure, ball, exact_mid, interval_text, power,
-                                    prove_positive)
-from eos_symbolic.verify import Context, check_claim
-from eos_symbolic.claims import Claim
+from eos_symbolic.claims.registry import Claim
+from eos_symbolic.claims.verify import Context, check_claim
+from eos_symbolic.numeric.backends import precision_scope
+from eos_symbolic.rigorous.intervals import (
+    Enclosure,
+    ball,
+    exact_mid,
+    interval_text,
+    power,
+    prove_positive,
+)
 
 x, y = sp.symbols("x y")
 
@@ -114,9 +121,9 @@ def test_certify_option_attaches_a_certificate_to_verified(certify):
 
 
 def test_region_implication_proved_and_refuted_for_the_gd_map():
-    from eos_symbolic.intervals import prove_implication
-    from eos_symbolic.models import get_model
-    from eos_symbolic.symbols import eta
+    from eos_symbolic.rigorous.intervals import prove_implication
+    from eos_symbolic.symbolic.models import get_model
+    from eos_symbolic.symbolic.symbols import eta
     m = get_model("four-scalar")
     one = [e.subs(eta, sp.Rational(1, 10)) for e in m.gd_map]
     xx, yy = m.coords

@@ -1,15 +1,15 @@
-"""Iteration, outcomes, certification and resume (issue 4)."""
+"""Iteration, outcomes, certification and resume."""
 import json
 
 import mpmath
 import pytest
 
 from eos_symbolic import EosError, get_model
-from eos_symbolic.iterate import Engine, iterate
-from eos_symbolic.outcome import classify
-from eos_symbolic.precision import escalated_dps
-from eos_symbolic.record import TrajectoryRecord
-from eos_symbolic.trajectory import Interrupted, run_trajectory
+from eos_symbolic.numeric.iterate import Engine, iterate
+from eos_symbolic.numeric.outcome import classify
+from eos_symbolic.numeric.precision import escalated_dps
+from eos_symbolic.numeric.record import TrajectoryRecord
+from eos_symbolic.numeric.trajectory import Interrupted, run_trajectory
 
 FOUR = get_model("four-scalar")
 DEPTH2 = get_model("depth-2:2")  # x' = x + eta x (1 - x^2): flip at eta = 1, then doubling
@@ -158,7 +158,7 @@ def test_classify_fixed_point_directly():
     assert classify(eng, u, 3000).kind == "converged"
 
 
-# --- the issue's done-when runs (minutes in total; run with -m slow) ---------------------
+# --- long runs at the documented targets (minutes in total; run with -m slow) ---------------
 
 @pytest.mark.slow
 def test_figure_7b_start_is_certified_after_escalation():

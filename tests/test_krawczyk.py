@@ -1,4 +1,4 @@
-"""Krawczyk proofs of 2-cycles and the interval-Newton flip (issue 8), checked against
+"""Krawczyk proofs of 2-cycles and the interval-Newton flip, checked against
 50-digit mpmath values computed by an independent route (the 1-D balanced-line map and the
 closed-form EoS minimum)."""
 from decimal import Decimal
@@ -7,14 +7,15 @@ from fractions import Fraction
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eos_symbolic.errors import EosError
-from eos_symbolic.flip import prove_flip
-from eos_symbolic.krawczyk import prove_orbit
-from eos_symbolic.minima import eos_minimum
-from eos_symbolic.models import get_model
-from eos_symbolic.symbols import eta
+from eos_symbolic.rigorous.flip import prove_flip
+from eos_symbolic.rigorous.krawczyk import prove_orbit
+from eos_symbolic.symbolic.minima import eos_minimum
+from eos_symbolic.symbolic.models import get_model
+from eos_symbolic.symbolic.symbols import eta
 
 FOUR = get_model("four-scalar")
 X_CHECK = sp.lambdify(eta, eos_minimum(FOUR)[0], "mpmath")

@@ -4,9 +4,9 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import EosError, Model, get_model
-from eos_symbolic.memo import per_model
-from eos_symbolic.minima import eos_minima, sharpness_on_minima
-from eos_symbolic.spectrum import characteristic_factors, hessian_eigenvalues
+from eos_symbolic.symbolic.memo import per_model
+from eos_symbolic.symbolic.minima import eos_minima, sharpness_on_minima
+from eos_symbolic.symbolic.spectrum import characteristic_factors, hessian_eigenvalues
 
 
 def test_models_compare_and_hash_by_content():

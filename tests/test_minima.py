@@ -4,10 +4,17 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from eos_symbolic import (EosError, eos_minima, eos_minimum, eos_range, get_model,
-                          minima_manifold, sharpness_on_minima)
-from eos_symbolic.minima import check_eta, critical_sets
-from eos_symbolic.symbols import eta, u, x, y
+from eos_symbolic import (
+    EosError,
+    eos_minima,
+    eos_minimum,
+    eos_range,
+    get_model,
+    minima_manifold,
+    sharpness_on_minima,
+)
+from eos_symbolic.symbolic.minima import check_eta, critical_sets
+from eos_symbolic.symbolic.symbols import eta, u, x, y
 
 
 def test_four_scalar_critical_sets():

@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import EosError, Model, get_model
-from eos_symbolic.symbols import eta, symbol, w, x, y, z
+from eos_symbolic.symbolic.symbols import eta, symbol, w, x, y, z
 
 
 def test_four_scalar_reduced_map_is_eq2():

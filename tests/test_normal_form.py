@@ -1,4 +1,4 @@
-"""Local normal forms (issue 3) against independent references.
+"""Local normal forms against independent references.
 
 References here never use the series code: the exact GD maps are written out by hand from the
 paper (eq. 2 and Section 4) and evaluated with mpmath at 60 digits or float64; EoS offsets come
@@ -11,13 +11,13 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import Model, get_model, parse
-from eos_symbolic.derivations import derive_model
 from eos_symbolic.errors import EosError
-from eos_symbolic.local_map import charts, one_step_series
-from eos_symbolic.minima import eos_minima
-from eos_symbolic.normal_form import normal_forms
-from eos_symbolic.remainder import eos_offset
-from eos_symbolic.symbols import C, a, b, eta, kappa, u
+from eos_symbolic.local.catalogue import derive_model
+from eos_symbolic.local.charts import charts, one_step_series
+from eos_symbolic.local.normal_form import normal_forms
+from eos_symbolic.local.remainder import eos_offset
+from eos_symbolic.symbolic.minima import eos_minima
+from eos_symbolic.symbolic.symbols import C, a, b, eta, kappa, u
 
 
 def nf_of(name, branch=1):
@@ -366,7 +366,7 @@ def test_models_without_a_chart_say_why():
 
 
 def test_remainder_estimate_rows_shrink_at_least_as_predicted():
-    from eos_symbolic.remainder import remainder_estimate
+    from eos_symbolic.local.remainder import remainder_estimate
     nf = nf_of("two-scalar")
     (pa, pb), rows = remainder_estimate(nf, kappas=("1/8", "1/16"), points=3)
     for i, p in zip((1, 2), (pa, pb)):

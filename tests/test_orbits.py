@@ -3,7 +3,7 @@ import mpmath
 import sympy as sp
 
 from eos_symbolic import fixed_points, get_model, real_two_cycles, two_cycles
-from eos_symbolic.symbols import eta, u, x, y
+from eos_symbolic.symbolic.symbols import eta, u, x, y
 
 
 def gd_step(p, e):

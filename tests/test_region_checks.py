@@ -1,4 +1,4 @@
-"""Issue 6: region, trajectory and lemma checkers (sampling + adversarial search, trajectory
+"""Region, trajectory and lemma checkers (sampling + adversarial search, trajectory
 limits, the rank-1 matrix model) and the user kinds inequality / invariant-region /
 trajectory-limit through the CLI."""
 import json
@@ -8,15 +8,15 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import EosError
-from eos_symbolic.claims import Claim, load_claims_file, paper_claims, select
+from eos_symbolic.claims.checks.lemmas import check_inequality, check_invariant_region
+from eos_symbolic.claims.checks.regions import check_trajectory_limit
+from eos_symbolic.claims.registry import Claim, load_claims_file, paper_claims, select
+from eos_symbolic.claims.sampling import box_samples
+from eos_symbolic.claims.verify import Context, check_claim
 from eos_symbolic.cli import main
-from eos_symbolic.ensembles import certify_start, run_ensemble
-from eos_symbolic.lemma_checks import check_inequality, check_invariant_region
-from eos_symbolic.matrix_model import alignment_identity, gradient, rank1_loss
-from eos_symbolic.models import get_model
-from eos_symbolic.region_checks import check_trajectory_limit
-from eos_symbolic.sampling import box_samples
-from eos_symbolic.verify import Context, check_claim
+from eos_symbolic.dynamics.ensembles import certify_start, run_ensemble
+from eos_symbolic.dynamics.rank1 import alignment_identity, gradient, rank1_loss
+from eos_symbolic.symbolic.models import get_model
 
 QUICK = Context(quick=True)
 
@@ -207,7 +207,7 @@ def test_readme_region_examples_run(tmp_path):
 
 
 def test_f2b_region_and_a_wrong_interval():
-    from eos_symbolic.figure_region import check_sharpness_region
+    from eos_symbolic.claims.checks.sharpness_region import check_sharpness_region
     f2b = select(paper_claims(), ["F2b"])[0]
     v = check_sharpness_region(f2b, QUICK)
     assert v.verdict == "verified-numerically"

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import EosError, ab_to_xy, get_model, reparameterise
-from eos_symbolic.symbols import a, b, kappa
+from eos_symbolic.symbolic.symbols import a, b, kappa
 
 
 def gd_step(xv, yv, e):

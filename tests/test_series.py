@@ -9,7 +9,13 @@ from sympy import QQ
 from sympy.polys.rings import ring
 
 from eos_symbolic.errors import EosError
-from eos_symbolic.series import Grading, binomial_series, multiply, truncate, weight
+from eos_symbolic.local.series import (
+    Grading,
+    binomial_series,
+    multiply,
+    truncate,
+    weight,
+)
 
 R, A, B, S = ring("a, b, s", QQ)
 a, b, s, eps = sp.symbols("a b s epsilon")

@@ -13,7 +13,7 @@ PACKAGE = Path(eos_symbolic.__file__).parent
 
 
 def test_modules_compile_without_warnings():
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(path.read_text(encoding="utf-8"), str(path), "exec")
@@ -21,8 +21,8 @@ def test_modules_compile_without_warnings():
 
 def test_imports_leave_mpmath_precision_alone():
     mpmath.mp.dps = 15
-    for mod in pkgutil.iter_modules([str(PACKAGE)]):
-        if mod.name == "__main__":
+    for mod in pkgutil.walk_packages([str(PACKAGE)], prefix="eos_symbolic."):
+        if mod.name.endswith("__main__"):
             continue
-        importlib.import_module(f"eos_symbolic.{mod.name}")
+        importlib.import_module(mod.name)
     assert mpmath.mp.dps == 15

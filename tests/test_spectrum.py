@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import characteristic_factors, get_model, hessian_eigenvalues
-from eos_symbolic.symbols import x, y
+from eos_symbolic.symbolic.symbols import x, y
 
 
 def numeric_hessian_four_scalar(xv, yv):

@@ -8,10 +8,15 @@ import sympy as sp
 
 from eos_symbolic import get_model
 from eos_symbolic.cli import main
+from eos_symbolic.dynamics.sweep import grid_starts, limit_sharpness, run_sweep
+from eos_symbolic.dynamics.sweep_kernel import (
+    CONVERGED,
+    DIVERGED,
+    advance,
+    map_program,
+    numpy_iterate,
+)
 from eos_symbolic.errors import EosError
-from eos_symbolic.sweep import grid_starts, limit_sharpness, run_sweep
-from eos_symbolic.sweep_kernel import (CONVERGED, DIVERGED, advance, map_program,
-                                       numpy_iterate)
 
 
 def eq2(x, y, eta, n):
@@ -25,7 +30,7 @@ def eq2(x, y, eta, n):
 def test_cse_finds_the_product_xy():
     prog = map_program(get_model("four-scalar"))
     assert any(str(e) == "x*y" for _, e in prog.body)
-    assert len(prog.body) == 2  # q = x y and t = eta q (q^2 - 1): the issue's short form
+    assert len(prog.body) == 2  # q = x y and t = eta q (q^2 - 1): the short form of eq. 2
 
 
 @pytest.mark.parametrize("name", ["four-scalar", "two-scalar", "two-scalar-unhalved",
@@ -82,7 +87,7 @@ def test_kernel_is_vectorised_across_points():
 def test_scaling_makes_the_cubic_monic():
     """u = sigma v with sigma = eta^(-1/6) turns eq. 2 into v' = v - g (v_y, v_x),
     g = q (q^2 - eta^(2/3)), q = v_x v_y: one multiplication fewer than the plain map."""
-    from eos_symbolic.sweep_kernel import SIGMA, _program_cost, scaled_program
+    from eos_symbolic.dynamics.sweep_kernel import SIGMA, _program_cost, scaled_program
     prog, c, k = scaled_program(get_model("four-scalar"))
     assert (c, k) == (1, 6)
     x, y = get_model("four-scalar").coords
@@ -240,8 +245,8 @@ def test_sweep_rejects_bad_input_with_one_line(opts, message, capsys):
 
 def test_user_model_with_three_coordinates_and_numeric_sharpness():
     """Any model: a user loss with no closed-form eigenvalues uses a numeric eigen-solve."""
-    from eos_symbolic.kernels import kernels_for
-    from eos_symbolic.model import Model
+    from eos_symbolic.numeric.kernels import kernels_for
+    from eos_symbolic.symbolic.model import Model
     model = Model.from_loss("(1 - x*y*z)**2/2 + (x - y)**2/10")
     res = run_sweep(model, np.array([[1.1, 0.9, 1.0], [9.0, 9.0, 9.0]]), [0.1], 20000,
                     progress=False)

@@ -1,12 +1,12 @@
-"""The `trajectory` command (interfaces.md): output, records, resume, bad input (issue 4)."""
+"""The `trajectory` command (interfaces.md): output, records, resume, bad input."""
 import json
 
 import pytest
 
-from eos_symbolic.cli import main
-from eos_symbolic.record import TrajectoryRecord
-from eos_symbolic.trajectory import Interrupted, parse_start, run_trajectory
 from eos_symbolic import get_model
+from eos_symbolic.cli import main
+from eos_symbolic.numeric.record import TrajectoryRecord
+from eos_symbolic.numeric.trajectory import Interrupted, parse_start, run_trajectory
 
 BASE = ["trajectory", "--model", "four-scalar", "--eta", "0.2", "--start", "x=2.5,y=0.2",
         "--no-progress"]

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from eos_symbolic import EosError
-from eos_symbolic.claims import load_claims_file
+from eos_symbolic.claims.registry import load_claims_file
 from eos_symbolic.cli import main
 
 

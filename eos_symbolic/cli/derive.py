@@ -1,0 +1,59 @@
+"""`eos-symbolic models` and `eos-symbolic derive`: the built-in models, `derivations/`."""
+import sys
+import time
+from pathlib import Path
+
+from ..symbolic.models import BUILTIN, DEFAULT_MODELS, get_model
+from .common import add_model_options, model_from_args, write_json
+
+DEFAULT_OUT = "derivations"
+
+
+def cmd_models(args):
+    rows = []
+    for name in list(BUILTIN) + ["depth-5:2+3"]:
+        m = get_model(name)
+        ties = ", ".join(f"{v}={u}" for v, u in m.ties) or "-"
+        rows.append({"name": m.name, "loss": str(m.loss), "ties": ties,
+                     "coords": [str(c) for c in m.coords]})
+        print(f"{m.name:22s} L = {str(m.loss):28s} ties: {ties:10s} coords: "
+              f"({', '.join(map(str, m.coords))})")
+    print("depth-K[:G1+G2+...]     family: 1/2 (1 - x1...xK)^2, groups of equal coordinates")
+    write_json(args.json, rows)
+    return 0
+
+
+def cmd_derive(args):
+    from ..local.render import drift, render_all, write_files
+    if args.loss:
+        models = [model_from_args(args)]
+    else:
+        models = [get_model(n) for n in (args.model or DEFAULT_MODELS)]
+    start = time.perf_counter()
+    files = render_all(models, progress=lambda name, sec: print(
+        f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr))
+    total = time.perf_counter() - start
+    if args.check:
+        bad = drift(files, args.out)
+        for rel in bad:
+            print(f"drift: {Path(args.out) / rel} differs from a fresh derivation")
+        print(f"derive --check: {len(files)} files, {len(bad)} drifted ({total:.1f} s)")
+        write_json(args.json, {"drifted": bad, "seconds": total})
+        return 1 if bad else 0
+    written = write_files(files, args.out)
+    print(f"wrote {len(written)} files under {args.out}/ in {total:.1f} s")
+    write_json(args.json, {"written": [str(p) for p in written], "seconds": total})
+    return 0
+
+
+def register(sub):
+    s = sub.add_parser("models", help="list built-in models")
+    s.add_argument("--json", metavar="FILE")
+    s.set_defaults(func=cmd_models)
+
+    s = sub.add_parser("derive", help="regenerate derivations/")
+    add_model_options(s, "built-in model (repeatable)", repeat=True)
+    s.add_argument("--out", default=DEFAULT_OUT)
+    s.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
+    s.add_argument("--json", metavar="FILE")
+    s.set_defaults(func=cmd_derive)

@@ -1,0 +1,273 @@
+"""Float64 sweeps over grids of starts x step sizes: chunked, checkpointed, optionally on Dask.
+
+Each point (start $u_0$, step $\\eta$) is iterated with the generated numba kernel
+(`sweep_kernel`) for `steps` steps and classified: ``converged`` (one-step displacement
+below `tol` (1 + |u|) at the end, having stayed so since step `steps_taken`), ``diverged``
+(left $|u_i| < R$ or became non-finite at step `steps_taken`, resolution `every` steps) or
+``undecided`` (still moving: slow convergence, a cycle, chaos). For converged points the
+limit, its sharpness $S$ (largest Hessian eigenvalue, closed form when the model has one)
+and the gap $2/\\eta - S$ are recorded.
+
+Work is split into chunks (one step size, a slice of starts). With `checkpoint=DIR` each
+finished chunk is written to ``DIR/chunk_NNNNN.npz`` (five digits) next to ``DIR/spec.json``; a rerun with
+the same spec loads finished chunks instead of recomputing them (resume after interrupt).
+With `scheduler="tcp://host:port"` chunks run on a Dask cluster (``pip install
+eos-symbolic[dask]``); by default they run here, on numba's threads.
+"""
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..errors import EosError
+from ..numeric.backends import precision_scope
+from ..numeric.kernels import kernels_for
+from .sweep_kernel import CONVERGED, DIVERGED, RUNNING, advance
+
+STATUS_NAMES = {RUNNING: "undecided", CONVERGED: "converged", DIVERGED: "diverged"}
+
+
+@dataclass
+class SweepResult:
+    """Per-point outcome of a sweep, flattened over (step size, start) in that order.
+
+    Arrays: `eta` (n,), `start` (n, coords), `status` (int8: 0 undecided, 1 converged,
+    2 diverged), `steps_taken` (step at which the final status began, -1 if undecided),
+    `limit` (n, coords; nan unless converged), `sharpness` and `gap` = 2/eta - sharpness
+    (nan unless converged). `shape` is the grid shape of the starts (for images)."""
+
+    model_name: str
+    coords: tuple
+    steps: int
+    eta: np.ndarray
+    start: np.ndarray
+    status: np.ndarray
+    steps_taken: np.ndarray
+    limit: np.ndarray
+    sharpness: np.ndarray
+    gap: np.ndarray
+    shape: tuple = ()
+    chunks_computed: int = 0
+    chunks_loaded: int = 0
+    extra: dict = field(default_factory=dict)
+
+    def select(self, eta_value):
+        """Boolean mask of the points run at step size `eta_value`."""
+        return np.isclose(self.eta, eta_value, rtol=0, atol=1e-15)
+
+    def fractions(self, mask=None):
+        """Fractions converged / diverged / undecided (over `mask` if given)."""
+        st = self.status if mask is None else self.status[mask]
+        n = max(len(st), 1)
+        return {name: float(np.sum(st == code)) / n for code, name in STATUS_NAMES.items()}
+
+    def image(self, values, eta_value=None):
+        """`values` (per point) for one step size reshaped to the start grid (rows = last
+        grid axis, so ``imshow(origin='lower')`` puts the first coordinate across)."""
+        mask = self.select(eta_value) if eta_value is not None else slice(None)
+        return np.asarray(values)[mask].reshape(self.shape).T
+
+    def band_fraction(self, eta_value, band=0.1):
+        """Fraction of the points at `eta_value` converging with limit sharpness in
+        (2/eta - band, 2/eta)."""
+        m = self.select(eta_value)
+        with np.errstate(invalid="ignore"):
+            inside = (self.status[m] == CONVERGED) & (self.gap[m] > 0) & (self.gap[m] < band)
+        return float(inside.mean()) if m.any() else 0.0
+
+    def save(self, path):
+        """Write every per-point array to an ``.npz`` file."""
+        np.savez_compressed(path, eta=self.eta, start=self.start, status=self.status,
+                            steps_taken=self.steps_taken, limit=self.limit,
+                            sharpness=self.sharpness, gap=self.gap, shape=np.array(self.shape),
+                            coords=np.array(self.coords), steps=self.steps)
+        return path
+
+    def summary(self):
+        f = self.fractions()
+        return (f"{len(self.status)} points x {self.steps} steps: "
+                f"{f['converged']:.1%} converged, {f['diverged']:.1%} diverged, "
+                f"{f['undecided']:.1%} undecided")
+
+
+def grid_starts(model, ranges, fixed=None):
+    """Starts on a regular grid: `ranges` maps coordinate names to ``(lo, hi, n)``;
+    coordinates not in `ranges` take `fixed[name]`. Returns ``(starts (n, coords), shape)``
+    with the first named coordinate varying slowest."""
+    names = [str(c) for c in model.coords]
+    fixed = dict(fixed or {})
+    axes = []
+    for nm in ranges:
+        if nm not in names:
+            raise EosError(f"grid: unknown coordinate {nm!r}; the model has {', '.join(names)}")
+        lo, hi, n = ranges[nm]
+        axes.append(np.linspace(float(lo), float(hi), int(n)))
+    mesh = np.meshgrid(*axes, indexing="ij")
+    pts = np.empty((mesh[0].size, len(names)))
+    for i, nm in enumerate(names):
+        if nm in ranges:
+            pts[:, i] = mesh[list(ranges).index(nm)].ravel()
+        elif nm in fixed:
+            pts[:, i] = float(fixed[nm])
+        else:
+            raise EosError(f"grid: no range or fixed value for coordinate {nm!r}")
+    return pts, tuple(len(a) for a in axes)
+
+
+def limit_sharpness(model, points, eta_value):
+    """Largest Hessian eigenvalue at `points` (n, coords), float64."""
+    k = kernels_for(model, "xy")
+    cols = [points[:, i] for i in range(points.shape[1])]
+    with precision_scope("float", 16), np.errstate(invalid="ignore"):
+        if k.closed_form_eigenvalues:
+            obs, _ = k.observables.bind("float", [float(eta_value)])
+            vals = obs(*cols)
+            eig = [np.asarray(vals[i], dtype=float) * np.ones(len(points))
+                   for i, nm in enumerate(k.observable_names) if nm.startswith("eig")]
+            return np.max(np.vstack(eig), axis=0)
+        hess, _ = k.hessian.bind("float", [float(eta_value)])
+        entries = [np.asarray(e, dtype=float) * np.ones(len(points)) for e in hess(*cols)]
+    dim = int(round(len(entries) ** 0.5))
+    H = np.stack(entries, axis=-1).reshape(len(points), dim, dim)
+    return np.linalg.eigvalsh(H)[:, -1]
+
+
+def run_chunk(model, starts, eta_value, steps, every=500, radius=1e6, tol=1e-13):
+    """One chunk: iterate `starts` (n, coords) at one step size; returns a dict of arrays."""
+    n = len(starts)
+    status = np.zeros(n, np.int8)
+    when = np.full(n, -1, np.int64)
+    V = advance(model, starts.T, eta_value, steps, status, when, every=every, radius=radius,
+                tol=tol)
+    limit = np.where((status == CONVERGED)[None, :], V, np.nan).T.copy()
+    sharp = np.full(n, np.nan)
+    ok = status == CONVERGED
+    if ok.any():
+        sharp[ok] = limit_sharpness(model, limit[ok], eta_value)
+    return {"status": status, "steps_taken": when, "limit": limit, "sharpness": sharp}
+
+
+def _spec_hash(model, starts, etas, steps, every, radius, tol, chunk):
+    h = hashlib.sha256()
+    h.update(json.dumps([str(model.loss), [list(map(str, t)) for t in model.ties],
+                         [float(e) for e in etas], int(steps), int(every), float(radius),
+                         float(tol), int(chunk)]).encode())
+    h.update(np.ascontiguousarray(starts, dtype=np.float64).tobytes())
+    return h.hexdigest()[:20]
+
+
+def _save_chunk(path, data):
+    tmp = path.with_name(path.stem + f".{os.getpid()}.tmp.npz")
+    np.savez(tmp, **data)
+    tmp.replace(path)
+
+
+def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
+              radius=1e6, tol=1e-13, checkpoint=None, scheduler=None, progress=True,
+              on_chunk=None):
+    """Sweep `starts` (n, coords) x `etas` for `steps` steps; returns a `SweepResult`.
+
+    `checkpoint`: folder for finished chunks (resumable); `scheduler`: a Dask scheduler
+    address (or a `distributed.Client`) to run chunks on; `on_chunk(index)` is called after
+    each chunk is computed (used by tests to interrupt)."""
+    starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
+    if starts.shape[1] != len(model.coords):
+        raise EosError(f"sweep: starts need {len(model.coords)} columns "
+                       f"({', '.join(map(str, model.coords))}), got {starts.shape[1]}")
+    etas = [float(e) for e in np.atleast_1d(etas)]
+    bad = [e for e in etas if not (np.isfinite(e) and e > 0)]
+    if bad or not etas:
+        raise EosError(f"sweep: step sizes must be positive finite numbers (eta > 0), got "
+                       f"{bad[0] if bad else 'none'}")
+    if not np.isfinite(starts).all():
+        raise EosError("sweep: starts must be finite numbers (found nan or inf)")
+    for name, value, low in (("steps", steps, 1), ("chunk", chunk, 1), ("every", every, 1)):
+        if int(value) != value or value < low:
+            raise EosError(f"sweep: {name} must be an integer >= {low}, got {value}")
+    if not (radius > 0 and tol > 0):
+        raise EosError(f"sweep: radius and tol must be positive, got {radius}, {tol}")
+    n = len(starts)
+    jobs = [(ie, lo, min(lo + chunk, n)) for ie in range(len(etas)) for lo in range(0, n, chunk)]
+    folder = None
+    if checkpoint:
+        folder = Path(checkpoint)
+        folder.mkdir(parents=True, exist_ok=True)
+        key = _spec_hash(model, starts, etas, steps, every, radius, tol, chunk)
+        spec_file = folder / "spec.json"
+        if spec_file.exists() and json.loads(spec_file.read_text()).get("hash") != key:
+            raise EosError(f"sweep: checkpoint {folder} holds a different sweep; use another "
+                           "folder or delete it")
+        spec_file.write_text(json.dumps({"hash": key, "model": model.name, "etas": etas,
+                                         "steps": steps, "points": n, "chunks": len(jobs)}))
+    results, todo = {}, []
+    for j, job in enumerate(jobs):
+        f = folder / f"chunk_{j:05d}.npz" if folder else None
+        if f is not None and f.exists():
+            with np.load(f) as z:
+                results[j] = {k: z[k] for k in z.files}
+        else:
+            todo.append(j)
+    loaded = len(results)
+    bar = tqdm(total=len(jobs), initial=loaded, desc=f"sweep {model.name}", unit="chunk",
+               leave=False, disable=not progress)
+
+    def finish(j, data):
+        results[j] = data
+        if folder:
+            _save_chunk(folder / f"chunk_{j:05d}.npz", data)
+        bar.update(1)
+        if on_chunk:
+            on_chunk(j)
+
+    try:
+        if scheduler is not None and todo:
+            _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps,
+                         dict(every=every, radius=radius, tol=tol), finish)
+        else:
+            for j in todo:
+                ie, lo, hi = jobs[j]
+                finish(j, run_chunk(model, starts[lo:hi], etas[ie], steps, every, radius, tol))
+    finally:
+        bar.close()
+    return _assemble(model, starts, etas, steps, jobs, results, shape, len(todo), loaded)
+
+
+def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish):
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise EosError("sweep: --scheduler needs dask (pip install 'eos-symbolic[dask]')") \
+            from None
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        futures = {}
+        for j in todo:
+            ie, lo, hi = jobs[j]
+            fut = client.submit(run_chunk, model, starts[lo:hi], etas[ie], steps, pure=False,
+                                **opts)
+            futures[fut] = j
+        for fut in as_completed(futures):
+            finish(futures[fut], fut.result())
+    finally:
+        if client is not scheduler:
+            client.close()
+
+
+def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded):
+    n, nv = starts.shape
+    total = n * len(etas)
+    out = {"status": np.zeros(total, np.int8), "steps_taken": np.full(total, -1, np.int64),
+           "limit": np.full((total, nv), np.nan), "sharpness": np.full(total, np.nan)}
+    eta_col = np.repeat(etas, n)
+    for j, (ie, lo, hi) in enumerate(jobs):
+        for k in out:
+            out[k][ie * n + lo: ie * n + hi] = results[j][k]
+    gap = 2.0 / eta_col - out["sharpness"]
+    return SweepResult(model.name, tuple(map(str, model.coords)), int(steps), eta_col,
+                       np.tile(starts, (len(etas), 1)), out["status"], out["steps_taken"],
+                       out["limit"], out["sharpness"], gap, tuple(shape) or (n,),
+                       computed, loaded)
