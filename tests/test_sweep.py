@@ -9,13 +9,8 @@ import sympy as sp
 from eos_symbolic import get_model
 from eos_symbolic.cli import main
 from eos_symbolic.dynamics.sweep import grid_starts, limit_sharpness, run_sweep
-from eos_symbolic.dynamics.sweep_kernel import (
-    CONVERGED,
-    DIVERGED,
-    advance,
-    map_program,
-    numpy_iterate,
-)
+from eos_symbolic.dynamics.sweep_codegen import map_program
+from eos_symbolic.dynamics.sweep_kernel import CONVERGED, DIVERGED, advance, numpy_iterate
 from eos_symbolic.errors import EosError
 
 
@@ -87,7 +82,7 @@ def test_kernel_is_vectorised_across_points():
 def test_scaling_makes_the_cubic_monic():
     """u = sigma v with sigma = eta^(-1/6) turns eq. 2 into v' = v - g (v_y, v_x),
     g = q (q^2 - eta^(2/3)), q = v_x v_y: one multiplication fewer than the plain map."""
-    from eos_symbolic.dynamics.sweep_kernel import SIGMA, _program_cost, scaled_program
+    from eos_symbolic.dynamics.sweep_codegen import SIGMA, _program_cost, scaled_program
     prog, c, k = scaled_program(get_model("four-scalar"))
     assert (c, k) == (1, 6)
     x, y = get_model("four-scalar").coords

@@ -2,8 +2,6 @@
 import json
 from pathlib import Path
 
-from ..symbolic.model import Model
-from ..symbolic.models import get_model
 
 
 def add_model_options(s, model_help="built-in model (default four-scalar)", repeat=False):
@@ -14,10 +12,17 @@ def add_model_options(s, model_help="built-in model (default four-scalar)", repe
 
 
 def model_from_args(args, default="four-scalar"):
-    """The user model of ``--loss``/``--tie``, else the built-in ``--model`` (or `default`)."""
+    """The user model of ``--loss``/``--tie``, else the built-in ``--model`` (or `default`),
+    derived only when needed (`symbolic.lazy.LazyModel`: cached kernels need its name only)."""
     if getattr(args, "loss", None):
+        from ..symbolic.model import Model
         return Model.from_loss(args.loss, args.tie or [])
-    return get_model(args.model or default)
+    from ..symbolic.lazy import LazyModel, is_builtin
+    name = args.model or default
+    if is_builtin(name):
+        return LazyModel(name)
+    from ..symbolic.models import get_model
+    return get_model(name)  # refused with the list of built-in names
 
 
 def write_json(path, payload):

@@ -3,13 +3,13 @@ import sys
 import time
 from pathlib import Path
 
-from ..symbolic.models import BUILTIN, DEFAULT_MODELS, get_model
 from .common import add_model_options, model_from_args, write_json
 
 DEFAULT_OUT = "derivations"
 
 
 def cmd_models(args):
+    from ..symbolic.models import BUILTIN, get_model
     rows = []
     for name in list(BUILTIN) + ["depth-5:2+3"]:
         m = get_model(name)
@@ -25,6 +25,7 @@ def cmd_models(args):
 
 def cmd_derive(args):
     from ..local.render import drift, render_all, write_files
+    from ..symbolic.models import DEFAULT_MODELS, get_model
     if args.loss:
         models = [model_from_args(args)]
     else:

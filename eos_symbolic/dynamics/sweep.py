@@ -25,7 +25,8 @@ from tqdm import tqdm
 
 from ..errors import EosError
 from ..numeric.backends import precision_scope
-from ..numeric.kernels import kernels_for
+from ..numeric.compiled import CompiledFunction
+from ..numeric.kernels import cached_bundle
 from .sweep_kernel import CONVERGED, DIVERGED, RUNNING, advance
 
 STATUS_NAMES = {RUNNING: "undecided", CONVERGED: "converged", DIVERGED: "diverged"}
@@ -98,7 +99,7 @@ def grid_starts(model, ranges, fixed=None):
     """Starts on a regular grid: `ranges` maps coordinate names to ``(lo, hi, n)``;
     coordinates not in `ranges` take `fixed[name]`. Returns ``(starts (n, coords), shape)``
     with the first named coordinate varying slowest."""
-    names = [str(c) for c in model.coords]
+    names = coordinate_names(model)
     fixed = dict(fixed or {})
     axes = []
     for nm in ranges:
@@ -118,19 +119,29 @@ def grid_starts(model, ranges, fixed=None):
     return pts, tuple(len(a) for a in axes)
 
 
+def _sharpness_kernels(model):
+    """The sweep's own kernels: eigenvalues (or Hessian) and names only (cached)."""
+    def build(real):
+        from ..numeric.kernel_build import build_sharpness
+        return build_sharpness(real)
+    return cached_bundle(model, "sharpness", build)
+
+
+def coordinate_names(model):
+    """Names of the model's reduced coordinates (from its cached kernels)."""
+    return tuple(dict(_sharpness_kernels(model)["spec"])["coords"])
+
+
 def limit_sharpness(model, points, eta_value):
     """Largest Hessian eigenvalue at `points` (n, coords), float64."""
-    k = kernels_for(model, "xy")
+    data = _sharpness_kernels(model)
+    fn = CompiledFunction.from_json(data["function"])
     cols = [points[:, i] for i in range(points.shape[1])]
     with precision_scope("float", 16), np.errstate(invalid="ignore"):
-        if k.closed_form_eigenvalues:
-            obs, _ = k.observables.bind("float", [float(eta_value)])
-            vals = obs(*cols)
-            eig = [np.asarray(vals[i], dtype=float) * np.ones(len(points))
-                   for i, nm in enumerate(k.observable_names) if nm.startswith("eig")]
-            return np.max(np.vstack(eig), axis=0)
-        hess, _ = k.hessian.bind("float", [float(eta_value)])
-        entries = [np.asarray(e, dtype=float) * np.ones(len(points)) for e in hess(*cols)]
+        values, _ = fn.bind("float", [float(eta_value)])
+        entries = [np.asarray(e, dtype=float) * np.ones(len(points)) for e in values(*cols)]
+        if data["closed"]:
+            return np.max(np.vstack(entries), axis=0)
     dim = int(round(len(entries) ** 0.5))
     H = np.stack(entries, axis=-1).reshape(len(points), dim, dim)
     return np.linalg.eigvalsh(H)[:, -1]
@@ -152,8 +163,9 @@ def run_chunk(model, starts, eta_value, steps, every=500, radius=1e6, tol=1e-13)
 
 
 def _spec_hash(model, starts, etas, steps, every, radius, tol, chunk):
+    spec = dict(_sharpness_kernels(model)["spec"])
     h = hashlib.sha256()
-    h.update(json.dumps([str(model.loss), [list(map(str, t)) for t in model.ties],
+    h.update(json.dumps([spec["loss"], [t.split("=") for t in spec["ties"]],
                          [float(e) for e in etas], int(steps), int(every), float(radius),
                          float(tol), int(chunk)]).encode())
     h.update(np.ascontiguousarray(starts, dtype=np.float64).tobytes())
@@ -175,9 +187,10 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
     address (or a `distributed.Client`) to run chunks on; `on_chunk(index)` is called after
     each chunk is computed (used by tests to interrupt)."""
     starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
-    if starts.shape[1] != len(model.coords):
-        raise EosError(f"sweep: starts need {len(model.coords)} columns "
-                       f"({', '.join(map(str, model.coords))}), got {starts.shape[1]}")
+    names = coordinate_names(model)
+    if starts.shape[1] != len(names):
+        raise EosError(f"sweep: starts need {len(names)} columns "
+                       f"({', '.join(names)}), got {starts.shape[1]}")
     etas = [float(e) for e in np.atleast_1d(etas)]
     bad = [e for e in etas if not (np.isfinite(e) and e > 0)]
     if bad or not etas:
@@ -267,7 +280,7 @@ def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded
         for k in out:
             out[k][ie * n + lo: ie * n + hi] = results[j][k]
     gap = 2.0 / eta_col - out["sharpness"]
-    return SweepResult(model.name, tuple(map(str, model.coords)), int(steps), eta_col,
+    return SweepResult(model.name, coordinate_names(model), int(steps), eta_col,
                        np.tile(starts, (len(etas), 1)), out["status"], out["steps_taken"],
                        out["limit"], out["sharpness"], gap, tuple(shape) or (n,),
                        computed, loaded)

@@ -19,13 +19,12 @@ Precision is the caller's: build and call inside `precision_scope(backend, dps)`
 """
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
 
 from ..errors import EosError
-from .backends import namespace, number
+from .compiled import CompiledFunction
 from .opcount import Square, cheapest_form
 
 @dataclass(frozen=True)
@@ -319,29 +318,6 @@ def float_parts(program, names=None, increments=False):
     return tuple(consts + setup), tuple(body), tuple(outs)
 
 
-@dataclass(frozen=True)
-class CompiledFunction:
-    """Generated code for expressions in `variables` with `params`, for every backend.
-
-    `bind(backend, values)` (inside `precision_scope`) returns ``(step, run)``: ``step(*v)``
-    evaluates the outputs (the image $v + (v' - v)$ when the outputs are `increments`),
-    ``run(*v, n)`` iterates that map n times. `float_code` holds the same program as
-    float64 statements for numba kernels (`float_parts`).
-    """
-
-    source: str
-    variables: tuple
-    params: tuple
-    increments: bool
-    float_code: tuple = ()
-
-    def bind(self, backend, values=()):
-        ns = namespace(backend)
-        exec(compile(self.source, f"<eos-compiled {backend}>", "exec"), ns)
-        return ns["make"](*[number(backend, v) if isinstance(v, (str, Fraction, int))
-                            else v for v in values])
-
-
 def compile_expressions(exprs, variables, params=(), increments=False, shared=(), horner=False,
                         guard=None):
     """Compile `exprs` (outputs, or increments $f(v) - v$ if `increments`) into a
@@ -356,5 +332,6 @@ def compile_expressions(exprs, variables, params=(), increments=False, shared=()
 def _compile_cached(key):
     exprs, variables, params, increments, shared, horner, guard = key
     program = straight_line(exprs, variables, params, shared, squares=True, horner=horner)
-    return CompiledFunction(generate_source(program, increments, guard), variables, params,
-                            increments, float_parts(program, increments=increments))
+    return CompiledFunction(generate_source(program, increments, guard),
+                            tuple(map(str, variables)), tuple(map(str, params)), increments,
+                            float_parts(program, increments=increments))

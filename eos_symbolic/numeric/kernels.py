@@ -1,30 +1,20 @@
-"""A model's exact maps and observables in one coordinate system, compiled (see `compile`).
+"""A model's exact maps and observables in one chart, compiled once and kept on disk.
 
-Coordinate systems:
-
-- ``xy``: the reduced coordinates $u$ (`Model.coords`), map $u' = u - \\eta\\, G(u)\\, h(u)$ with
-  $G = \\eta$-free $\\gcd_u g_u$ over QQ and $h_u = g_u / G$ (paper eq. 2 for `four-scalar`:
-  $G = xy(xy-1)(xy+1)$, $h = (y, x)$); the common factor is evaluated once per step.
-- ``full``: all parameters $\\theta$, $\\theta' = \\theta - \\eta \\nabla L$ (eq. 1), same gcd form.
-- ``ab``: offsets from the EoS minimum (C6), the exact map of C7 in the cancellation-free
-  increment form of `reparameterise` ($\\sqrt{1-T^2} - 1 = -T^2/(1+\\sqrt{1-T^2})$), with
-  $\\kappa = \\sqrt\\eta$ substituted so every kernel takes the one parameter $\\eta$.
-
-Observables (loss, $|\\nabla L|$, Hessian eigenvalues and, where they exist, the other
-coordinates) are compiled too. In ``ab`` they are taken at $x = X$, $y = d/X$ with
-$X^2 = (s + c^2)/2$, $s = \\sqrt{c^4 + 4d^2}$, $c = a + \\check c$, $d = 1 + b$ and then factored
-in $b$, so that $xy - 1$ becomes exactly $b$ (no cancellation as $b \\to 0$).
+`kernels_for(model, coords)` returns the `Kernels` of a model in ``xy`` (reduced
+coordinates, paper eq. 2), ``ab`` (offsets from the EoS minimum, the exact map of C7) or
+``full`` (all parameters, eq. 1): derived by `kernel_build` from the symbolic maps the
+first time, then read back from the kernel cache (`kernel_cache`), keyed by a digest of the
+model's symbolic content (loss, parameters, ties, the reduced GD map) and of the package's
+code, so a changed map or a changed code generator is a new entry. A built-in model named
+on the command line (`symbolic.lazy.LazyModel`) is looked up by its name, through an alias
+written when its kernels were first derived: such a run never imports SymPy. This module
+itself needs no SymPy.
 """
 from dataclasses import dataclass
-from functools import lru_cache
-
-import sympy as sp
 
 from ..errors import EosError
-from ..symbolic.reparam import reparameterise
-from ..symbolic.spectrum import hessian_eigenvalues
-from ..symbolic.symbols import a, b, eta, kappa
-from .compile import compile_expressions
+from .compiled import CompiledFunction
+from .kernel_cache import code_fingerprint, digest, load_bundle, save_bundle
 
 COORDS = ("xy", "ab", "full")
 
@@ -33,14 +23,19 @@ COORDS = ("xy", "ab", "full")
 class Kernels:
     """Compiled numerics of `model` in `coords`.
 
-    `variables`: state symbols; `step`: the map (increments when ``step.increments``);
-    `jacobian`: its Jacobian, row-major; `observables` with `observable_names` (``loss``,
-    ``grad_norm_sq``, ``eig0``..., then other coordinates such as ``a, b`` or ``x, y``);
-    `hessian`: entries of the Hessian for a numeric eigen-solve when some eigenvalue has no
-    closed form (else None). `guarded_step` (``xy`` of a model with an (a, b) chart): the
-    map whose `run` stops at the first state outside the chart's domain $x > |y|$ (where
-    the (a, b) map is defined: $c'^2 = c^2 (1 - T^2)$ turns negative exactly when the
-    orbit leaves it). Every compiled function takes the single parameter $\\eta$.
+    `variables`: names of the state coordinates; `step`: the map (increments when
+    ``step.increments``); `jacobian`: its Jacobian, row-major; `observables` with
+    `observable_names` (``loss``, ``grad_norm_sq``, ``eig0``..., then the other chart's
+    coordinates such as ``a, b`` or ``x, y``); `hessian`: entries of the Hessian for a
+    numeric eigen-solve when some eigenvalue has no closed form (else None); `spec`: the
+    model's name, loss, ties and reduced coordinates as text. `guarded_step` (``xy`` of a
+    model with an (a, b) chart): the map whose `run` stops at the first state outside the
+    chart's domain $x > |y|$, where the (a, b) map is defined ($c'^2 = c^2 (1 - T^2)$
+    turns negative exactly when the orbit leaves it). ``ab`` only: `to_ab` and `to_xy`, the
+    chart maps $(x, y) \\mapsto (\\sqrt{x^2 - y^2} - \\check c, xy - 1)$ and back,
+    `c_check` $= \\check c(\\eta)$ and `eta_range`, the supremum of the step sizes with an
+    EoS minimum (exact, as text). Every compiled function takes the single parameter
+    $\\eta$.
     """
 
     model: object
@@ -52,147 +47,87 @@ class Kernels:
     observable_names: tuple
     hessian: object
     closed_form_eigenvalues: bool
+    spec: tuple = ()
     guarded_step: object = None
+    to_ab: object = None
+    to_xy: object = None
+    c_check: object = None
+    eta_range: str = None
+
+    _FUNCTIONS = ("step", "jacobian", "observables", "hessian", "guarded_step", "to_ab",
+                  "to_xy", "c_check")
+
+    @classmethod
+    def from_json(cls, model, data):
+        funcs = {f: CompiledFunction.from_json(data[f]) for f in cls._FUNCTIONS}
+        spec = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in data["spec"])
+        return cls(model, data["coords"], tuple(data["variables"]), funcs["step"],
+                   funcs["jacobian"], funcs["observables"], tuple(data["observable_names"]),
+                   funcs["hessian"], bool(data["closed_form_eigenvalues"]), spec,
+                   funcs["guarded_step"], funcs["to_ab"], funcs["to_xy"], funcs["c_check"],
+                   data["eta_range"])
 
 
-def _gcd_form(variables, components):
-    """$v - \\eta G h$ with $G = \\gcd$ of the gradient components; returns (exprs, shared)."""
-    common = components[0]
-    for g in components[1:]:
-        common = sp.gcd(common, g)
-    common = sp.factor(common) if common != 0 else sp.Integer(1)
-    g_sym = sp.Symbol("_g")
-    exprs = [v - g_sym * sp.factor(sp.cancel(g / common)) for v, g in zip(variables, components)]
-    return exprs, [(g_sym, eta * common)]
+_LOADED, _BUNDLES = {}, {}
 
 
-def _jacobian(exprs, shared, variables):
-    """Row-major Jacobian of exprs that use shared symbols, by the chain rule:
-    $\\partial_j e = \\partial_j e|_{g} + \\partial_g e \\, \\partial_j g$, each
-    $\\partial_j g$ factored and shared (for eq. 2: $J = I - (\\nabla g) h^T - g\\, Dh$ with
-    $g = \\eta G$). Returns ``(entries, shared definitions including the derivatives)``."""
-    out, more = [], list(shared)
-    dg = {}
-    for s, e in shared:
-        for j, v in enumerate(variables):
-            d = sp.factor(sp.diff(e, v))
-            dg[s, v] = sp.Symbol(f"{s.name}_d{j}")
-            more.append((dg[s, v], d))
-    for e in exprs:
-        for v in variables:
-            out.append(sp.diff(e, v) + sum(sp.diff(e, s) * dg[s, v] for s, _ in shared))
-    return out, more
-
-
-def _eigen_parts(model):
-    values = hessian_eigenvalues(model)
-    closed = all(not isinstance(v, sp.Equality) for v in values)
-    return (values if closed else []), closed
-
-
-@lru_cache(maxsize=None)
 def kernels_for(model, coords="xy"):
-    """Build (and cache) the compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full')."""
+    """The compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full'): from this
+    process's memory, else the kernel cache, else derived (`kernel_build`) and stored."""
     if coords not in COORDS:
         raise EosError(f"coords: expected one of {', '.join(COORDS)}, got {coords!r}")
-    if coords == "full":
-        return _full(model)
-    if coords == "ab":
-        return _ab(model)
-    return _xy(model)
+    memo = _memo_key(model, coords)
+    if memo not in _LOADED:
+        def build(real):
+            from .kernel_build import build_kernels
+            return build_kernels(real, coords)
+        _LOADED[memo] = Kernels.from_json(model, cached_bundle(model, coords, build))
+    return _LOADED[memo]
 
 
-def _xy(model):
-    v = model.coords
-    exprs, shared = _gcd_form(v, model.reduced_gradient)
-    loss = sp.factor(sp.expand(model.loss.subs(model.tie_map)))
-    grads = [sp.factor(g.subs(model.tie_map)) for g in model.gradient]
-    eigs, closed = _eigen_parts(model)
-    names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))]
-    obs = [loss, sum(g ** 2 for g in grads)] + list(eigs)
-    guarded = None
-    try:
-        obs += list(_xy_to_ab(model))
-        names += ["a", "b"]
-        guarded = compile_expressions(exprs, v, (eta,), shared=shared, horner=True,
-                                      guard="abs(v1) < v0")
-    except EosError:
-        pass
-    jac, jac_shared = _jacobian(exprs, shared, v)
-    return Kernels(model, "xy", v, compile_expressions(exprs, v, (eta,), shared=shared,
-                                                       horner=True),
-                   compile_expressions(jac, v, (eta,), shared=jac_shared),
-                   compile_expressions(obs, v, (eta,)), tuple(names),
-                   None if closed else _hessian(model.tied_hessian, v), closed, guarded)
+def cached_bundle(model, tag, build):
+    """Plain (JSON) data `build(model)` derives from `model`, kept in the kernel cache under
+    `content_key` (a built-in model named on the command line is found by its name through
+    an alias) and in this process's memory."""
+    memo = _memo_key(model, tag)
+    if memo not in _BUNDLES:
+        _BUNDLES[memo] = _load_or_build(model, tag, getattr(model, "lazy_name", None), build)
+    return _BUNDLES[memo]
 
 
-def _xy_to_ab(model):
-    """$(\\sqrt{x^2 - y^2} - \\check c,\\ xy - 1)$ with $\\kappa = \\sqrt\\eta$ (C5-C6)."""
-    cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(eta))  # EosError: no chart
-    xx, yy = model.coords
-    return sp.sqrt(xx ** 2 - yy ** 2) - cc, xx * yy - 1
+def _memo_key(model, tag):
+    lazy = getattr(model, "lazy_name", None)
+    return ("builtin", lazy, tag) if lazy else (model, tag)
 
 
-def _ab_to_xy(model):
-    """$x = X$, $y = d / X$ with $X^2 = (\\sqrt{c^4 + 4d^2} + c^2)/2$, $c = a + \\check c$,
-    $d = 1 + b$: the inverse chart, returned as (expressions, shared definition of X)."""
-    cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(eta))
-    c_, d_ = a + cc, 1 + b
-    X = sp.Symbol("_X", positive=True)
-    return [X, d_ / X], [(X, sp.sqrt((sp.sqrt(c_ ** 4 + 4 * d_ ** 2) + c_ ** 2) / 2))]
+def content_key(model, tag):
+    """Digest of the model's symbolic content (loss, parameters, ties, reduced GD map),
+    `tag` (the chart, or another kernel's name) and the package's code."""
+    import sympy as sp
+    return digest(code_fingerprint(), tag, model.name, sp.srepr(model.loss),
+                  sp.srepr(model.params), sp.srepr(model.ties), model.description,
+                  sp.srepr(model.gd_map))
 
 
-def chart_map(model, target):
-    """The compiled change of chart into `target` (``ab``: from (x, y); ``xy``: from
-    (a, b)); EosError when the model has no (a, b) chart."""
-    if target == "ab":
-        return compile_expressions(list(_xy_to_ab(model)), model.coords, (eta,))
-    exprs, shared = _ab_to_xy(model)
-    return compile_expressions(exprs, (a, b), (eta,), shared=shared)
+def _alias(name, tag):
+    return digest(code_fingerprint(), "builtin", name, tag)
 
 
-def _full(model):
-    """All parameters; the sharpness comes from a numeric eigen-solve of the full Hessian."""
-    v = model.params
-    exprs, shared = _gcd_form(v, model.gradient)
-    obs = [sp.factor(model.loss), sum(sp.factor(g) ** 2 for g in model.gradient)]
-    jac, jac_shared = _jacobian(exprs, shared, v)
-    return Kernels(model, "full", v, compile_expressions(exprs, v, (eta,), shared=shared,
-                                                         horner=True),
-                   compile_expressions(jac, v, (eta,), shared=jac_shared),
-                   compile_expressions(obs, v, (eta,)), ("loss", "grad_norm_sq"),
-                   _hessian(model.hessian, v), False)
-
-
-def _hessian(matrix, variables):
-    return compile_expressions([sp.factor(e) for e in matrix], variables, (eta,))
-
-
-def _ab(model):
-    rp = reparameterise(model)
-    xx, yy = model.coords
-    half_eta = {kappa: sp.sqrt(eta)}
-    inc = [sp.sympify(e).subs(half_eta) for e in rp.ab_increment]
-    v = (a, b)
-    step = compile_expressions(inc, v, (eta,), increments=True)
-    jac = sp.Matrix([v[i] + inc[i] for i in range(2)]).jacobian(v)
-    # observables at x = X, y = d / X (so x y = d exactly), factored in b
-    (X, y_of), ((_, X_def),) = _ab_to_xy(model)
-    d_ = 1 + b
-    on = {xx: X, yy: y_of}
-    loss = sp.factor(sp.expand(model.loss.subs(model.tie_map).subs(on)))
-    grads = [sp.factor(g.subs(model.tie_map).subs(on)) for g in model.gradient]
-    eigs, closed = _eigen_parts(model)
-    obs = [loss, sum(g ** 2 for g in grads)] + [e.subs(on) for e in eigs] + [X, d_ / X]
-    names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))] + [
-        str(xx), str(yy)]
-    hess = None
-    if not closed:
-        hess = compile_expressions([sp.factor(e.subs(on)) for e in model.tied_hessian], v,
-                                   (eta,), shared=[(X, X_def)])
-    return Kernels(model, "ab", v, step, compile_expressions(list(jac), v, (eta,)),
-                   compile_expressions(obs, v, (eta,), shared=[(X, X_def)]), tuple(names),
-                   hess, closed)
+def _load_or_build(model, tag, lazy, build):
+    if lazy:
+        pointer = load_bundle(_alias(lazy, tag))
+        data = load_bundle(pointer["target"]) if pointer else None
+        if data is not None:
+            return data
+    real = model.resolve() if lazy else model
+    key = content_key(real, tag)
+    data = load_bundle(key)
+    if data is None:
+        data = build(real)
+        save_bundle(key, data)
+    if lazy:
+        save_bundle(_alias(lazy, tag), {"target": key})
+    return data
 
 
 def start_in_coords(model, coords, start):
@@ -205,19 +140,26 @@ def start_in_coords(model, coords, start):
     its own precision (it cancels about $\\log_{10}(\\check c / |a|)$ digits of a).
     """
     k = kernels_for(model, coords)
-    names = [str(s) for s in k.variables]
-    given = list(start)
+    names, given = list(k.variables), list(start)
+    reduced = dict(k.spec).get("coords", ())
     if sorted(given) == sorted(names):
         return [start[n] for n in names], None
-    if coords == "ab" and sorted(given) == sorted(str(s) for s in model.coords):
-        xx, yy = model.coords
-        xv, yv = start[str(xx)], start[str(yy)]
+    if coords == "ab" and sorted(given) == sorted(reduced):
+        xx, yy = reduced
+        xv, yv = start[xx], start[yy]
         if not xv > yv > 0:
             raise EosError(f"start: the (a, b) chart needs {xx} > {yy} > 0 (C5), got "
                            f"{xx} = {xv}, {yy} = {yv}; use --coords xy for this start")
-        return [xv, yv], chart_map(model, "ab")
+        return [xv, yv], k.to_ab
     raise EosError(f"start: expected values for {', '.join(names)} (coords {coords}), got "
                    f"{', '.join(given) or 'nothing'}")
+
+
+def chart_map(model, target):
+    """The compiled change of chart into `target` (``ab``: from (x, y); ``xy``: from
+    (a, b)); EosError when the model has no (a, b) chart."""
+    k = kernels_for(model, "ab")
+    return k.to_ab if target == "ab" else k.to_xy
 
 
 def chart_start(model, coords, chart, start):
@@ -225,7 +167,7 @@ def chart_start(model, coords, chart, start):
     chart's order and the converter (`start_in_coords` when the charts agree)."""
     if chart == coords:
         return start_in_coords(model, coords, start)
-    names = sorted(start)
-    if sorted(str(s) for s in model.coords) == names:
-        return [start[str(s)] for s in model.coords], None
+    reduced = dict(kernels_for(model, "ab").spec)["coords"]
+    if sorted(reduced) == sorted(start):
+        return [start[n] for n in reduced], None
     return [start["a"], start["b"]], chart_map(model, "xy")

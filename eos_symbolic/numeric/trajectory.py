@@ -16,10 +16,12 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
+import mpmath
+
 from ..errors import EosError
-from ..symbolic.model import Model
-from ..symbolic.models import BUILTIN, get_model
-from .kernels import COORDS, chart_start, start_in_coords
+from ..symbolic.lazy import LazyModel, is_builtin
+from .backends import number, precision_scope
+from .kernels import COORDS, chart_start, kernels_for, start_in_coords
 from .outcome import Outcome, classify, escape_outcome
 from .precision import certification
 from .record import TrajectoryRecord
@@ -59,14 +61,18 @@ def parse_start(text):
     return out
 
 
-def model_spec(model):
-    ties = [f"{v}={u}" for v, u in model.ties]
-    return {"name": model.name, "loss": str(model.loss), "ties": ties}
+def model_spec(model, coords="xy"):
+    """Name, loss and ties of `model` as text (read from its compiled kernels)."""
+    spec = dict(kernels_for(model, coords).spec)
+    return {"name": spec["name"], "loss": spec["loss"], "ties": list(spec["ties"])}
 
 
 def model_from_spec(spec):
-    if spec["name"] in BUILTIN or spec["name"].startswith("depth-"):
-        return get_model(spec["name"])
+    """The model of a record: a built-in one by name (derived only if needed), else the
+    user's loss and ties."""
+    if is_builtin(spec["name"]):
+        return LazyModel(spec["name"])
+    from ..symbolic.model import Model
     return Model.from_loss(spec["loss"], spec["ties"])
 
 
@@ -87,20 +93,19 @@ def _validate(model, eta, start, steps, dps, coords, every, digits, certify):
     if coords not in COORDS:
         raise EosError(f"coords: expected one of {', '.join(COORDS)}, got {coords!r}")
     if coords == "ab":
-        from ..symbolic.minima import check_eta
-        check_eta(model, eta)
+        k = kernels_for(model, "ab")
+        if not 0 < eta < Fraction(k.eta_range):  # the EoS minimum exists (C4)
+            raise EosError(f"{dict(k.spec)['name']}: eta = {eta} has no eta-EoS minimum; "
+                           f"valid range is 0 < eta < {k.eta_range}")
     values, converter = start_in_coords(model, coords, start)
     if coords == "ab" and converter is None:
-        import sympy as sp
-
-        from ..symbolic.reparam import reparameterise
-        from ..symbolic.symbols import kappa
-        cc = reparameterise(model).c_check.subs(kappa, sp.sqrt(sp.Rational(eta)))
-        c_val = sp.N(cc + sp.Rational(values[0]), 30)
+        with precision_scope("mpmath", 30):
+            (cc,) = k.c_check.bind("mpmath", [eta])[0]()
+            c_val = cc + number("mpmath", values[0])
         if not (c_val > 0 and values[1] > -1):
             raise EosError(f"start: (a, b) must satisfy c = a + c_check > 0 and d = 1 + b > 0 "
                            f"(the image of x > y > 0, C5), got a = {values[0]}, b = {values[1]} "
-                           f"(c_check = {sp.N(cc, 10)})")
+                           f"(c_check = {mpmath.nstr(cc, 10)})")
     return values, converter
 
 
@@ -174,7 +179,7 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     digits = digits or max(1, dps // 2)
     every = every or max(1, steps // 1000)
     max_dps = max_dps or max(DEFAULT_MAX_DPS, dps)
-    config = {"model": model_spec(model), "eta": eta_text, "start": start_text,
+    config = {"model": model_spec(model, coords), "eta": eta_text, "start": start_text,
               "coords": coords, "steps": steps, "every": every, "dps": dps,
               "digits": digits, "certify": certify, "tol": tol}
     rec = _check_prior(prior, out, config) if prior is not None else TrajectoryRecord(config, [])
