@@ -25,10 +25,11 @@ import random
 import re
 from fractions import Fraction
 
+import gmpy2
 import numpy as np
 
 from .backends import number, precision_scope
-from .iterate import Engine, escape_radius, escaped, locate_escape, magnitude
+from .iterate import Engine, escape_radius, escaped, locate_escape
 from .kernel_cache import import_source
 from .kernels import kernels_for
 from .precision import decimal_row
@@ -230,23 +231,27 @@ class CompanionRunner:
     def primary_values(self, state):
         return state[0]
 
-    def loss(self, primary, companions):
-        """$\\lambda$ in digits for one quantity (-inf when every companion agrees; inf when
-        they cannot be compared: not finite, or outside the float64 range)."""
-        p = float(primary) if magnitude("mpfr", primary) < math.inf else math.nan
-        if not math.isfinite(p) or (p == 0) != (primary == 0) or 0 < abs(p) < 1e-290:
-            return math.inf
-        err = max(abs(c - p) for c in companions.tolist())
-        if not err < math.inf:  # nan or inf among the companions
-            return math.inf
-        if err == 0:
-            return -math.inf
-        return math.inf if p == 0 else math.log10(err / abs(p)) - _LOG10_UC
+    @staticmethod
+    def losses(primaries, C):
+        """$\\lambda$ in digits per quantity: the primary's values (mpfr) against the rows of
+        C (quantities x companions); -inf where every companion agrees, inf where they
+        cannot be compared (not finite, or outside the float64 range). Plain floats: on a
+        handful of numbers numpy costs more than the arithmetic."""
+        out = []
+        for v, row in zip(primaries, np.asarray(C).tolist()):
+            p = float(v) if gmpy2.is_finite(v) else math.nan
+            if not math.isfinite(p) or (p == 0) != (v == 0) or 0 < abs(p) < 1e-290:
+                out.append(math.inf)
+                continue
+            err = max(abs(c - p) for c in row)
+            out.append(math.inf if not err < math.inf or (p == 0 and err > 0) else
+                       -math.inf if err == 0 else math.log10(err / abs(p)) - _LOG10_UC)
+        return out
 
     def state_loss(self, state):
         u, V = state
         if self._last[0] is not V:  # asked twice per check (exhausted, error)
-            self._last = (V, max(self.loss(u[i], V[:, i]) for i in range(len(u))))
+            self._last = (V, max(self.losses(u, V.T)))
         return self._last[1]
 
     def exhausted(self, state):
@@ -272,10 +277,10 @@ class CompanionRunner:
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
         comp = self._companion_observables(V)
         values, digits = decimal_row(obs, self.names, shown, t)
-        for name in values:
-            if name != "step":
-                digits[name] = None if values[name] is None else self.digits(
-                    self.loss(obs[name], comp[name]), shown)
+        names = [n for n in values if n != "step" and values[n] is not None]
+        lam = self.losses([obs[n] for n in names], np.vstack([comp[n] for n in names]))
+        digits.update({n: None for n in values if n != "step"})
+        digits.update({n: self.digits(v, shown) for n, v in zip(names, lam)})
         return values, digits
 
     def _companion_observables(self, V):
