@@ -53,7 +53,10 @@ def _renamed(lines, tag):
 
 def kernel_module_source(kernels):
     """numba source of `ensemble(V, P, n)` (n steps of each companion, row k of V at step
-    size P[k]), `observe(V, P, O)` (the observables of each companion into row k of O) and
+    size P[k]), `row_digits(V, P, Q, Z, top, margin, E, D)` (for each recorded quantity,
+    see `quantities`: E the largest distance of a companion to the primary's value Q, Z
+    whether that value is exactly 0, D the digits as `CompanionRunner.digits` counts them)
+    and
     `probe(V, W, P, n, every, L, T)` (n steps with tangent vectors W, the cumulative log10
     growth, carried on from T[k], recorded every `every` steps in L[k])."""
     nv = len(kernels.variables)
@@ -93,10 +96,25 @@ def kernel_module_source(kernels):
         "",
         "",
         "@numba.njit(cache=True, error_model='numpy')",
-        "def observe(V, P, O):",
+        "def row_digits(V, P, Q, Z, top, margin, E, D):",
+        "    for j in range(E.shape[0]):",
+        "        E[j] = 0.0",
         "    for k in range(V.shape[0]):",
         "        p0 = P[k]",
-        *_indent(opre + load + obody + [f"O[k, {i}] = {o}" for i, o in enumerate(oout)], 8),
+        *_indent(opre + load + obody, 8),
+        *_indent([f"c{i} = {e}" for i, e in enumerate(vs + oout + _derived(kernels, oout))], 8),
+        *_indent([line for i in range(nv + len(oout) + 3) for line in (
+            f"d = abs(c{i} - Q[{i}])", f"if not d <= E[{i}]:",
+            f"    E[{i}] = d if d == d else np.inf")], 8),
+        "    for j in range(E.shape[0]):",  # digits as in `_loss` and `CompanionRunner.digits`
+        "        q, e = Q[j], E[j]",
+        "        if Z[j]:",
+        "            lam = -np.inf if e == 0 else np.inf",
+        "        elif not (abs(q) < np.inf and e < np.inf) or abs(q) < 1e-290:",
+        "            lam = np.inf",
+        "        else:",
+        f"            lam = -np.inf if e == 0 else log10(e / abs(q)) - ({_LOG10_UC!r})",
+        "        D[j] = 0 if not lam < np.inf else max(0, min(top, top - max(0.0, lam) - margin))",
         "",
         "",
         "@numba.njit(cache=True, error_model='numpy')",
@@ -115,6 +133,22 @@ def kernel_module_source(kernels):
         *_indent(store, 8),
         "",
     ])
+
+
+def quantities(kernels):
+    """Names of the quantities `row_digits` compares, in its order: the coordinates, the
+    compiled observables, then grad_norm, sharpness and gap."""
+    return list(kernels.variables) + list(kernels.observable_names) + [
+        "grad_norm", "sharpness", "gap"]
+
+
+def _derived(kernels, oout):
+    """float64 expressions of grad_norm, sharpness (the largest closed-form eigenvalue; nan
+    without one: then `CompanionRunner` solves for it) and gap = 2/eta - sharpness."""
+    names = list(kernels.observable_names)
+    eigs = [oout[i] for i, n in enumerate(names) if n.startswith("eig")]
+    top = (eigs[0] if len(eigs) == 1 else f"max({', '.join(eigs)})") if eigs else "np.nan"
+    return [f"sqrt({oout[names.index('grad_norm_sq')]})", top, f"2.0 / p0 - ({top})"]
 
 
 def companion_kernels(kernels):
@@ -155,6 +189,19 @@ def loss_profile(model, coords, eta, values, converter, steps, every=64, probes=
     return np.concatenate(parts)
 
 
+def _loss(primary, err):
+    """$\\lambda$ in digits of one quantity from the companions' largest distance `err` to
+    the primary's value (mpfr): -inf when they agree exactly, inf when they cannot be
+    compared (not finite, or outside the float64 range)."""
+    p = float(primary) if gmpy2.is_finite(primary) else math.nan
+    if not (math.isfinite(p) and err < math.inf) or (p == 0) != (primary == 0) or (
+            0 < abs(p) < 1e-290):
+        return math.inf
+    if err == 0:
+        return -math.inf
+    return math.inf if p == 0 else math.log10(err / abs(p)) - _LOG10_UC
+
+
 def _starts(P, values, converter, rng):
     """Perturbed float64 starts of companions at step sizes P (through the chart map
     `converter` when the start is given in other coordinates)."""
@@ -188,7 +235,8 @@ class CompanionRunner:
         # deterministic perturbations (a resumed run continues bit for bit)
         self._rng = random.Random(2 * dps + (sync is not None))
         self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
-        self._last = (None, None)
+        self._last, self._order = (None, None), quantities(self.kernels)
+        self._buffers = np.empty(len(self._order)), np.empty(len(self._order))
         if self.kernels.hessian is not None:
             with precision_scope("float", 16):
                 self._hess_f = self.kernels.hessian.bind("float", [self.P])[0]
@@ -233,20 +281,10 @@ class CompanionRunner:
 
     @staticmethod
     def losses(primaries, C):
-        """$\\lambda$ in digits per quantity: the primary's values (mpfr) against the rows of
-        C (quantities x companions); -inf where every companion agrees, inf where they
-        cannot be compared (not finite, or outside the float64 range). Plain floats: on a
-        handful of numbers numpy costs more than the arithmetic."""
-        out = []
-        for v, row in zip(primaries, np.asarray(C).tolist()):
-            p = float(v) if gmpy2.is_finite(v) else math.nan
-            if not math.isfinite(p) or (p == 0) != (v == 0) or 0 < abs(p) < 1e-290:
-                out.append(math.inf)
-                continue
-            err = max(abs(c - p) for c in row)
-            out.append(math.inf if not err < math.inf or (p == 0 and err > 0) else
-                       -math.inf if err == 0 else math.log10(err / abs(p)) - _LOG10_UC)
-        return out
+        """$\\lambda$ per quantity: the primary's values (mpfr) against the rows of C
+        (quantities x companions), by `_loss`."""
+        return [_loss(v, max(abs(c - float(v)) for c in row) if gmpy2.is_finite(v)
+                      else math.inf) for v, row in zip(primaries, np.asarray(C).tolist())]
 
     def state_loss(self, state):
         u, V = state
@@ -275,28 +313,26 @@ class CompanionRunner:
         obs = dict(zip(self.names, u), **self.primary.observe(u))
         with self.primary.scope():
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
-        comp = self._companion_observables(V)
         values, digits = decimal_row(obs, self.names, shown, t)
-        names = [n for n in values if n != "step" and values[n] is not None]
-        lam = self.losses([obs[n] for n in names], np.vstack([comp[n] for n in names]))
-        digits.update({n: None for n in values if n != "step"})
-        digits.update({n: self.digits(v, shown) for n, v in zip(names, lam)})
+        got = [obs.get(n) for n in self._order]
+        finite = [v is not None and gmpy2.is_finite(v) for v in got]
+        Q = np.array([float(v) if ok else math.nan for v, ok in zip(got, finite)])
+        Z = np.array([ok and v == 0 for v, ok in zip(got, finite)])
+        E, D = self._buffers
+        top = min(self.dps if self.sync is None else self.sync, self.dps, shown)
+        self.module.row_digits(V, self.P, Q, Z, float(top), float(MARGIN), E, D)
+        counted = dict(zip(self._order, map(int, D.tolist())))
+        self._last = (V, max(_loss(v, e) for v, e in zip(u, E.tolist())))  # the state's
+        if not self.kernels.closed_form_eigenvalues:  # sharpness by a numeric eigen-solve
+            top_eig = self._eigh([V[:, i] for i in range(V.shape[1])])
+            for name, c in (("sharpness", top_eig), ("gap", 2.0 / self.P - top_eig)):
+                err = float(np.max(np.abs(c - float(obs[name])))) if np.all(
+                    np.isfinite(c)) else math.inf
+                counted[name] = self.digits(_loss(obs[name], err), shown)
+        for name in values:
+            if name != "step":
+                digits[name] = None if values[name] is None else counted[name]
         return values, digits
-
-    def _companion_observables(self, V):
-        k = self.kernels
-        O = np.empty((K, len(k.observable_names)))
-        with np.errstate(all="ignore"):
-            self.module.observe(V, self.P, O)
-            out = dict(zip(self.names, V.T))
-            named = dict(zip(k.observable_names, O.T))
-            eigs = [named.pop(n) for n in list(named) if n.startswith("eig")]
-            out.update(named)
-            out["grad_norm"] = np.sqrt(named["grad_norm_sq"])
-            out["sharpness"] = (np.max(np.vstack(eigs), axis=0) if eigs
-                                else self._eigh([V[:, i] for i in range(V.shape[1])]))
-            out["gap"] = 2.0 / self.P - out["sharpness"]
-        return out
 
     def _eigh(self, cols):
         with precision_scope("float", 16):

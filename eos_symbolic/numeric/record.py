@@ -126,16 +126,15 @@ class TrajectoryRecord:
     def append_row(self, values, digits=None):
         """Append one row: `values` name -> value (already strings), `digits` name -> int."""
         n = len(self.columns.get("step", []))
-        for name, v in values.items():
-            self.columns.setdefault(name, [None] * n).append(v)
-        for name, col in self.columns.items():
-            if len(col) == n:
-                col.append(None)
-        for name, d in (digits or {}).items():
-            self.digits.setdefault(name, [None] * n).append(d)
-        for name, col in self.digits.items():
-            if len(col) == n:
-                col.append(None)
+        for table, row in ((self.columns, values), (self.digits, digits or {})):
+            for name, v in row.items():
+                col = table.get(name)
+                if col is None:  # a new column: empty so far (not [None] * n every row)
+                    col = table[name] = [None] * n
+                col.append(v)
+            for col in table.values():
+                if len(col) == n:
+                    col.append(None)
 
     #: (runner, state) of a run in progress; not saved (`states` holds its exact text)
     live = None

@@ -105,6 +105,8 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
                 if runner.escaped(state):
                     escape, confirmed = runner.locate_escape(good_state, good_t, t - good_t)
                     return "escaped", escape, confirmed
+                if recorded:  # first: the companions' row leaves the state's loss cached
+                    record_row(runner, rec, state, t, base_dps)
                 err = runner.state_error_log2(state)
                 if err is not None:
                     agree = runner.dps if err == -math.inf else (
@@ -129,8 +131,6 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
                             state = runner.downshift(state, lower)
                             rec.schedule.append([t, lower])
                             rec.precisions = list(runner.precisions)
-                if recorded:
-                    record_row(runner, rec, state, t, base_dps)
                 rec.step, good_t, good_state = t, t, state
                 rec.live = (runner, state)  # dumped to exact text only when saved
                 bar.update(t - bar.n)
