@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from eos_symbolic import get_model
-from eos_symbolic.numeric.companions import CompanionRunner, kernel_module_source, loss_profile
+from eos_symbolic.numeric.companions import CompanionRunner, companion_kernels, loss_profile
 from eos_symbolic.numeric.iterate import Engine
 from eos_symbolic.numeric.kernels import kernels_for, start_in_coords
 from eos_symbolic.numeric.precision import agreeing_digits
@@ -95,10 +95,16 @@ def test_loss_profile_predicts_the_transient():
     assert abs(prof[-1] - prof[len(prof) // 2]) < 3  # and then no more
 
 
-def test_kernel_source_uses_the_compiled_program():
-    src = kernel_module_source(kernels_for(FOUR, "xy"))
-    assert "def ensemble(" in src and "def probe(" in src and "error_model='numpy'" in src
-    assert src.count("v0*v1") >= 2  # the step (twice: ensemble, probe), from float_code
+def test_companion_kernels_run_the_compiled_program():
+    # the float64 step compiled through LLVM is the float backend of the same program
+    k = kernels_for(FOUR, "ab")
+    mod = companion_kernels(k)
+    V = np.array([[0.01, 0.01], [0.02, -0.01]])
+    P = np.array([0.01, 0.04])
+    mod.ensemble(V, P, 500)
+    for row, p, start in zip(V, P, ([0.01, 0.01], [0.02, -0.01])):
+        eng = Engine(FOUR, "ab", "float", 16, repr(float(p)))
+        assert list(row) == [float(v) for v in eng.advance(tuple(start), 500)]
 
 
 @settings(max_examples=60, deadline=None)

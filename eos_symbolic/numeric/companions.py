@@ -4,7 +4,7 @@ A run at unit roundoff $u$ has, to first order, the error $e_t = \\sum_{s \\le t
 r_s$ with rounding errors $|r_s| \\lesssim u\\,|F|$: linear in $u$, amplified by the orbit's
 own Jacobians. So the digits lost, $\\lambda_t = \\log_{10}(|e_t| / u)$, are a property of the
 orbit, not of the precision. $K = 4$ float64 companions ($u_c = 2^{-53}$) run the same
-straight-line program (`compile.float_parts`, compiled by numba) from the start and with the
+straight-line program (`compile.float_parts`, compiled by `float_jit`) from the start and with the
 step size each perturbed by $\\pm 2 u_c$ (independent samples of the rounding errors); against
 the primary mpfr run $p$ at $D$ digits they measure
 $\\lambda_t = \\log_{10}(\\max_k |c_k - p| / |p| / u_c)$ per coordinate and per observable,
@@ -22,7 +22,6 @@ cost before a run at high precision is started.
 """
 import math
 import random
-import re
 from fractions import Fraction
 
 import gmpy2
@@ -30,7 +29,7 @@ import numpy as np
 
 from .backends import number, precision_scope
 from .iterate import Engine, escape_radius, escaped, locate_escape
-from .kernel_cache import import_source
+from .float_jit import CompiledKernels, module_ir
 from .kernels import kernels_for
 from .precision import decimal_row
 from .record import exact_string, from_exact
@@ -42,102 +41,9 @@ LOSS_CAP = 11  # digits: beyond, a companion keeps fewer than 4 of its 15.95
 _LOG10_UC = math.log10(U_C)
 
 
-def _indent(lines, n):
-    return [" " * n + line for line in lines]
-
-
-def _renamed(lines, tag):
-    """The temporaries of a second program renamed (``_t0`` -> ``_jt0``): no clashes."""
-    return [re.sub(r"\b_(\w)", rf"_{tag}\1", line) for line in lines]
-
-
-def kernel_module_source(kernels):
-    """numba source of `ensemble(V, P, n)` (n steps of each companion, row k of V at step
-    size P[k]), `row_digits(V, P, Q, Z, top, margin, E, D)` (for each recorded quantity,
-    see `quantities`: E the largest distance of a companion to the primary's value Q, Z
-    whether that value is exactly 0, D the digits as `CompanionRunner.digits` counts them)
-    and
-    `probe(V, W, P, n, every, L, T)` (n steps with tangent vectors W, the cumulative log10
-    growth, carried on from T[k], recorded every `every` steps in L[k])."""
-    nv = len(kernels.variables)
-    pre, body, new = kernels.step.float_code
-    jpre, jbody, jout = (_renamed(list(part), "j") for part in kernels.jacobian.float_code)
-    opre, obody, oout = (_renamed(list(part), "o") for part in kernels.observables.float_code)
-    vs = [f"v{i}" for i in range(nv)]
-    load = [f"{v} = V[k, {i}]" for i, v in enumerate(vs)]
-    store = [f"V[k, {i}] = {v}" for i, v in enumerate(vs)]
-    tangent = [f"w{i} = {' + '.join(f'({jout[i * nv + j]}) * W[k, {j}]' for j in range(nv))}"
-               for i in range(nv)]
-    norm = " + ".join(f"w{i} * w{i}" for i in range(nv))
-    return "\n".join([
-        "import numba",
-        "import numpy as np",
-        "from math import log10, sqrt",
-        "",
-        "",
-        "@numba.njit(inline='always')",
-        "def square(v):",
-        "    return v * v",
-        "",
-        "",
-        "@numba.njit(inline='always')",
-        "def root(v, q):",
-        "    return v ** (1.0 / q) if v >= 0 else np.nan",
-        "",
-        "",
-        "@numba.njit(cache=True, error_model='numpy')",
-        "def ensemble(V, P, n):",
-        "    for k in range(V.shape[0]):",
-        "        p0 = P[k]",
-        *_indent(list(pre) + load, 8),
-        "        for _ in range(n):",
-        *_indent(list(body) + [f"{', '.join(vs)}, = {', '.join(new)},"], 12),
-        *_indent(store, 8),
-        "",
-        "",
-        "@numba.njit(cache=True, error_model='numpy')",
-        "def row_digits(V, P, Q, Z, top, margin, E, D):",
-        "    for j in range(E.shape[0]):",
-        "        E[j] = 0.0",
-        "    for k in range(V.shape[0]):",
-        "        p0 = P[k]",
-        *_indent(opre + load + obody, 8),
-        *_indent([f"c{i} = {e}" for i, e in enumerate(vs + oout + _derived(kernels, oout))], 8),
-        *_indent([line for i in range(nv + len(oout) + 3) for line in (
-            f"d = abs(c{i} - Q[{i}])", f"if not d <= E[{i}]:",
-            f"    E[{i}] = d if d == d else np.inf")], 8),
-        "    for j in range(E.shape[0]):",  # digits as in `_loss` and `CompanionRunner.digits`
-        "        q, e = Q[j], E[j]",
-        "        if Z[j]:",
-        "            lam = -np.inf if e == 0 else np.inf",
-        "        elif not (abs(q) < np.inf and e < np.inf) or abs(q) < 1e-290:",
-        "            lam = np.inf",
-        "        else:",
-        f"            lam = -np.inf if e == 0 else log10(e / abs(q)) - ({_LOG10_UC!r})",
-        "        D[j] = 0 if not lam < np.inf else max(0, min(top, top - max(0.0, lam) - margin))",
-        "",
-        "",
-        "@numba.njit(cache=True, error_model='numpy')",
-        "def probe(V, W, P, n, every, L, T):",
-        "    for k in range(V.shape[0]):",
-        "        p0 = P[k]",
-        *_indent(list(pre) + jpre + load, 8),
-        "        total = T[k]",
-        "        for t in range(n):",
-        *_indent(jbody + tangent + [f"size = sqrt({norm})", "total += log10(size)"]
-                 + [f"W[k, {i}] = w{i} / size" for i in range(nv)] + list(body)
-                 + [f"{', '.join(vs)}, = {', '.join(new)},"], 12),
-        "            if (t + 1) % every == 0:",
-        "                L[k, (t + 1) // every - 1] = total",
-        "        T[k] = total",
-        *_indent(store, 8),
-        "",
-    ])
-
-
 def quantities(kernels):
-    """Names of the quantities `row_digits` compares, in its order: the coordinates, the
-    compiled observables, then grad_norm, sharpness and gap."""
+    """Names of the quantities `float_jit` compares (``errors``), in order: the
+    coordinates, the compiled observables, then grad_norm, sharpness and gap."""
     return list(kernels.variables) + list(kernels.observable_names) + [
         "grad_norm", "sharpness", "gap"]
 
@@ -151,9 +57,15 @@ def _derived(kernels, oout):
     return [f"sqrt({oout[names.index('grad_norm_sq')]})", top, f"2.0 / p0 - ({top})"]
 
 
+_COMPILED = {}
+
+
 def companion_kernels(kernels):
-    """The compiled numba module of `kernel_module_source` (cached on disk)."""
-    return import_source("eos_companions", kernel_module_source(kernels))
+    """The companions' kernels of `kernels` (`float_jit`), compiled once a process."""
+    key = (kernels.step.source, kernels.observables.source, kernels.jacobian.source)
+    if key not in _COMPILED:
+        _COMPILED[key] = CompiledKernels(module_ir(kernels, lambda o: _derived(kernels, o)))
+    return _COMPILED[key]
 
 
 def perturbed(value, rng):
@@ -236,7 +148,7 @@ class CompanionRunner:
         self._rng = random.Random(2 * dps + (sync is not None))
         self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
         self._last, self._order = (None, None), quantities(self.kernels)
-        self._buffers = np.empty(len(self._order)), np.empty(len(self._order))
+        self._errors = np.empty(len(self._order))
         if self.kernels.hessian is not None:
             with precision_scope("float", 16):
                 self._hess_f = self.kernels.hessian.bind("float", [self.P])[0]
@@ -314,24 +226,21 @@ class CompanionRunner:
         with self.primary.scope():
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
         values, digits = decimal_row(obs, self.names, shown, t)
-        got = [obs.get(n) for n in self._order]
-        finite = [v is not None and gmpy2.is_finite(v) for v in got]
-        Q = np.array([float(v) if ok else math.nan for v, ok in zip(got, finite)])
-        Z = np.array([ok and v == 0 for v, ok in zip(got, finite)])
-        E, D = self._buffers
-        top = min(self.dps if self.sync is None else self.sync, self.dps, shown)
-        self.module.row_digits(V, self.P, Q, Z, float(top), float(MARGIN), E, D)
-        counted = dict(zip(self._order, map(int, D.tolist())))
-        self._last = (V, max(_loss(v, e) for v, e in zip(u, E.tolist())))  # the state's
+        Q = np.array([float(v) if v is not None and gmpy2.is_finite(v) else math.nan
+                      for v in (obs.get(n) for n in self._order)])
+        E = self._errors
+        self.module.errors(V, self.P, Q, E)
+        err = dict(zip(self._order, E.tolist()))
+        counted = {n: self.digits(_loss(obs[n], err[n]), shown) for n in values
+                   if n != "step" and values[n] is not None}
+        self._last = (V, max(_loss(v, err[n]) for v, n in zip(u, self.names)))  # the state's
         if not self.kernels.closed_form_eigenvalues:  # sharpness by a numeric eigen-solve
             top_eig = self._eigh([V[:, i] for i in range(V.shape[1])])
             for name, c in (("sharpness", top_eig), ("gap", 2.0 / self.P - top_eig)):
                 err = float(np.max(np.abs(c - float(obs[name])))) if np.all(
                     np.isfinite(c)) else math.inf
                 counted[name] = self.digits(_loss(obs[name], err), shown)
-        for name in values:
-            if name != "step":
-                digits[name] = None if values[name] is None else counted[name]
+        digits.update({n: counted.get(n) for n in values if n != "step"})
         return values, digits
 
     def _eigh(self, cols):

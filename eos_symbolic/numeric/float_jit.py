@@ -1,0 +1,295 @@
+"""Float64 companion kernels compiled with llvmlite directly, without numba.
+
+The companions of a certified run (`companions`) iterate the same straight-line programs as
+the primary run, printed as float64 statements (`compile.float_parts`). Here those
+statements are read back with `ast` (they are our own generated text: assignments of
+sums, products, quotients, integer powers, ``sqrt``, ``square`` and ``root`` of names and
+float literals) and emitted as LLVM IR, optimised at -O3 and compiled in process by
+llvmlite's MCJIT: a few milliseconds, where numba's import and target initialisation take
+about half a second, more than a whole short run. IEEE semantics throughout (no fast-math):
+a division by zero gives inf, a square root of a negative number nan, as in the mpfr run.
+
+Kernels (``double *`` arrays, row-major, K companions of ``nv`` coordinates):
+
+- ``ensemble(V, P, K, n)``: n steps of companion k (row k of V) at step size P[k];
+- ``errors(V, P, Q, E, K)``: E[j] = max_k |c_kj - Q[j]| over the recorded quantities
+  (`quantities`: coordinates, observables, grad_norm, sharpness, gap), inf if any is nan;
+- ``probe(V, W, P, K, n, every, L, T)``: n steps with tangent vectors W (renormalised each
+  step), the cumulative log10 growth carried on from T[k] and written every `every` steps
+  to row k of L (n // every columns).
+"""
+import ast
+import ctypes
+import re
+from functools import lru_cache
+
+from llvmlite import ir
+
+DOUBLE, I64, I1 = ir.DoubleType(), ir.IntType(64), ir.IntType(1)
+PTR = DOUBLE.as_pointer()
+
+
+class _Emitter:
+    """Statements of a float program as IR in one function (names live in `env`)."""
+
+    def __init__(self, builder, module, env):
+        self.b, self.module, self.env = builder, module, env
+
+    def intrinsic(self, name):
+        return self.module.declare_intrinsic(name, [DOUBLE])
+
+    def const(self, value):
+        return ir.Constant(DOUBLE, float(value))
+
+    def statements(self, lines):
+        for line in lines:
+            node = ast.parse(line).body[0]
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                raise ValueError(f"float_jit: not an assignment: {line}")
+            target, value = node.targets[0], node.value
+            if isinstance(target, ast.Tuple):
+                values = [self.expr(v) for v in value.elts]
+                for t, v in zip(target.elts, values):
+                    self.env[t.id] = v
+            else:
+                self.env[target.id] = self.expr(value)
+
+    def expr(self, node):
+        b = self.b
+        if isinstance(node, ast.Name):
+            return self.env[node.id]
+        if isinstance(node, ast.Attribute) and node.attr in ("nan", "inf"):  # np.nan
+            return self.const(float(node.attr))
+        if isinstance(node, ast.Constant):
+            return self.const(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return b.fneg(self.expr(node.operand))
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, ast.Pow):
+                return self.power(self.expr(node.left), node.right)
+            op = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul, ast.Div: b.fdiv}
+            return op[type(node.op)](self.expr(node.left), self.expr(node.right))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = [self.expr(a) for a in node.args]
+            if node.func.id == "sqrt":
+                return b.call(self.intrinsic("llvm.sqrt"), args)
+            if node.func.id == "square":
+                return b.fmul(args[0], args[0])
+            if node.func.id == "max":  # nan wins, as the largest eigenvalue must be honest
+                top = args[0]
+                for a in args[1:]:
+                    top = b.select(b.fcmp_unordered(">", a, top), a, top)
+                return top
+            if node.func.id == "root":  # real roots of non-negative numbers, else nan
+                q = ast.literal_eval(node.args[1])
+                power = b.call(self.module.declare_intrinsic("llvm.pow", [DOUBLE]),
+                               [args[0], self.const(1 / q)])
+                ok = b.fcmp_ordered(">=", args[0], self.const(0))
+                return b.select(ok, power, self.const(float("nan")))
+        raise ValueError(f"float_jit: cannot compile {ast.dump(node)}")
+
+    def power(self, base, exponent):
+        n = ast.literal_eval(exponent)
+        if int(n) != n:
+            raise ValueError(f"float_jit: non-integer power {n}")
+        n, out, sq = int(n), self.const(1), base
+        for bit in bin(abs(n))[:1:-1]:  # binary powering, lowest bit first
+            if bit == "1":
+                out = self.b.fmul(out, sq)
+            sq = self.b.fmul(sq, sq)
+        return self.b.fdiv(self.const(1), out) if n < 0 else out
+
+    def loop(self, count, body):
+        """``for i in range(count): body(i)`` with an i64 counter in memory (mem2reg)."""
+        b = self.b
+        counter = b.alloca(I64)
+        b.store(ir.Constant(I64, 0), counter)
+        head, inner, done = (b.append_basic_block() for _ in range(3))
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.load(counter)
+        b.cbranch(b.icmp_signed("<", i, count), inner, done)
+        b.position_at_end(inner)
+        body(i)
+        b.store(b.add(b.load(counter), ir.Constant(I64, 1)), counter)
+        b.branch(head)
+        b.position_at_end(done)
+
+    def cell(self, array, index):
+        return self.b.gep(array, [index])
+
+    def at(self, k, stride, i):
+        return self.b.add(self.b.mul(k, ir.Constant(I64, stride)), ir.Constant(I64, i))
+
+
+def _function(module, name, nptr, nint):
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * nptr + [I64] * nint),
+                     name=name)
+    return fn, ir.IRBuilder(fn.append_basic_block())
+
+
+def _state(em, V, k, nv):
+    """Variables v0.. of companion k as memory cells, loaded into the environment."""
+    cells = [em.cell(V, em.at(k, nv, i)) for i in range(nv)]
+    slots = []
+    for i, c in enumerate(cells):
+        slot = em.b.alloca(DOUBLE)
+        em.b.store(em.b.load(c), slot)
+        slots.append(slot)
+    return cells, slots
+
+
+def _step(em, slots, body, new):
+    for i, s in enumerate(slots):
+        em.env[f"v{i}"] = em.b.load(s)
+    em.statements(list(body) + [f"{', '.join(f'v{i}' for i in range(len(slots)))}, = "
+                                f"{', '.join(new)},"])
+    for i, s in enumerate(slots):
+        em.b.store(em.env[f"v{i}"], s)
+
+
+def _renamed(lines, tag):
+    """The temporaries of a second program renamed (``_t0`` -> ``_jt0``): no clashes."""
+    return [re.sub(r"\b_(\w)", rf"_{tag}\1", line) for line in lines]
+
+
+def module_ir(kernels, derived):
+    """LLVM IR text of the three kernels for `kernels` (`kernels.Kernels`); `derived(oout)`
+    gives the float64 expressions of grad_norm, sharpness and gap from the observables'
+    outputs (see `companions._derived`)."""
+    nv = len(kernels.variables)
+    pre, body, new = kernels.step.float_code
+    opre, obody, oout = (_renamed(list(p), "o") for p in kernels.observables.float_code)
+    jpre, jbody, jout = (_renamed(list(p), "j") for p in kernels.jacobian.float_code)
+    derived = derived(oout)
+    module = ir.Module(name="eos_companions")
+
+    # ensemble(V, P, K, n)
+    fn, b = _function(module, "ensemble", 2, 2)
+    V, P, K, n = fn.args
+    em = _Emitter(b, module, {})
+
+    def companion(k):
+        em.env["p0"] = b.load(em.cell(P, k))
+        em.statements(pre)
+        cells, slots = _state(em, V, k, nv)
+        em.loop(n, lambda _: _step(em, slots, body, new))
+        for c, s in zip(cells, slots):
+            b.store(b.load(s), c)
+    em.loop(K, companion)
+    b.ret_void()
+
+    # errors(V, P, Q, E, K)
+    names = list(kernels.observable_names)
+    nq = nv + len(oout) + 3
+    fn, b = _function(module, "errors", 4, 1)
+    V, P, Q, E, K = fn.args
+    em = _Emitter(b, module, {})
+    em.loop(ir.Constant(I64, nq), lambda j: b.store(em.const(0), em.cell(E, j)))
+
+    def compare(k):
+        em.env["p0"] = b.load(em.cell(P, k))
+        for i in range(nv):
+            em.env[f"v{i}"] = b.load(em.cell(V, em.at(k, nv, i)))
+        em.statements(list(opre) + list(obody) + [
+            f"_q{len(names) + i} = {e}" for i, e in enumerate(derived)])
+        values = [em.env[f"v{i}"] for i in range(nv)] + [
+            em.expr(ast.parse(o, mode="eval").body) for o in oout] + [
+            em.env[f"_q{len(names) + i}"] for i in range(3)]
+        for j, c in enumerate(values):
+            cell = em.cell(E, ir.Constant(I64, j))
+            d = b.call(em.intrinsic("llvm.fabs"), [b.fsub(c, b.load(
+                em.cell(Q, ir.Constant(I64, j))))])
+            worse = b.fcmp_unordered(">", d, b.load(cell))  # true when d is nan, too
+            nan = b.fcmp_unordered("uno", d, d)
+            b.store(b.select(worse, b.select(nan, em.const(float("inf")), d), b.load(cell)),
+                    cell)
+    em.loop(K, compare)
+    b.ret_void()
+
+    # probe(V, W, P, K, n, every, L, T)
+    fn, b = _function(module, "probe", 5, 3)
+    V, W, P, L, T, K, n, every = fn.args
+    em = _Emitter(b, module, {})
+    log10 = em.intrinsic("llvm.log10")
+
+    def probe(k):
+        em.env["p0"] = b.load(em.cell(P, k))
+        em.statements(list(pre) + list(jpre))
+        cells, slots = _state(em, V, k, nv)
+        wcells = [em.cell(W, em.at(k, nv, i)) for i in range(nv)]
+        total = b.alloca(DOUBLE)
+        b.store(b.load(em.cell(T, k)), total)
+        columns = b.sdiv(n, every)
+
+        def one(t):
+            for i, s in enumerate(slots):
+                em.env[f"v{i}"] = b.load(s)
+            em.statements(jbody)
+            J = [em.expr(ast.parse(o, mode="eval").body) for o in jout]
+            w = [b.load(c) for c in wcells]
+            tw = [None] * nv
+            for i in range(nv):
+                acc = em.const(0)
+                for j in range(nv):
+                    acc = b.fadd(acc, b.fmul(J[i * nv + j], w[j]))
+                tw[i] = acc
+            size = em.const(0)
+            for x in tw:
+                size = b.fadd(size, b.fmul(x, x))
+            size = b.call(em.intrinsic("llvm.sqrt"), [size])
+            b.store(b.fadd(b.load(total), b.call(log10, [size])), total)
+            for c, x in zip(wcells, tw):
+                b.store(b.fdiv(x, size), c)
+            _step(em, slots, body, new)
+            t1 = b.add(t, ir.Constant(I64, 1))
+            col = b.sub(b.sdiv(t1, every), ir.Constant(I64, 1))
+            record = b.icmp_signed("==", b.srem(t1, every), ir.Constant(I64, 0))
+            with b.if_then(record):
+                b.store(b.load(total), em.cell(L, b.add(b.mul(k, columns), col)))
+        em.loop(n, one)
+        b.store(b.load(total), em.cell(T, k))
+        for c, s in zip(cells, slots):
+            b.store(b.load(s), c)
+    em.loop(K, probe)
+    b.ret_void()
+    return str(module)
+
+
+class CompiledKernels:
+    """The three kernels of `module_ir`, compiled; call them with numpy float64 arrays."""
+
+    def __init__(self, text):
+        import llvmlite.binding as ll
+        _initialise()
+        mod = ll.parse_assembly(text)
+        mod.triple = ll.get_process_triple()
+        mod.verify()
+        target = ll.Target.from_triple(mod.triple).create_target_machine(opt=3)
+        pass_builder = ll.create_pass_builder(target, ll.PipelineTuningOptions(speed_level=3))
+        pass_builder.getModulePassManager().run(mod, pass_builder)
+        self._engine = ll.create_mcjit_compiler(mod, target)
+        self._engine.finalize_object()
+        vp, i64 = ctypes.c_void_p, ctypes.c_int64
+        signatures = {"ensemble": [vp] * 2 + [i64] * 2, "errors": [vp] * 4 + [i64],
+                      "probe": [vp] * 5 + [i64] * 3}
+        self._fns = {name: ctypes.CFUNCTYPE(None, *args)(
+            self._engine.get_function_address(name)) for name, args in signatures.items()}
+
+    def ensemble(self, V, P, n):
+        self._fns["ensemble"](V.ctypes.data, P.ctypes.data, V.shape[0], int(n))
+
+    def errors(self, V, P, Q, E):
+        self._fns["errors"](V.ctypes.data, P.ctypes.data, Q.ctypes.data, E.ctypes.data,
+                            V.shape[0])
+
+    def probe(self, V, W, P, n, every, L, T):
+        self._fns["probe"](V.ctypes.data, W.ctypes.data, P.ctypes.data, L.ctypes.data,
+                           T.ctypes.data, V.shape[0], int(n), int(every))
+
+
+@lru_cache(maxsize=None)
+def _initialise():
+    import llvmlite.binding as ll
+    ll.initialize_native_target()
+    ll.initialize_native_asmprinter()
