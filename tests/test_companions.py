@@ -107,6 +107,27 @@ def test_companion_kernels_run_the_compiled_program():
         assert list(row) == [float(v) for v in eng.advance(tuple(start), 500)]
 
 
+def test_compiled_digits_count_as_the_runner_does():
+    # the LLVM kernel's digits against `_loss` and `digits` in Python, edge cases included
+    import gmpy2
+    from eos_symbolic.numeric.companions import _loss
+    from eos_symbolic.numeric.float_jit import recorded
+    runner = CompanionRunner(FOUR, "xy", parse_number("0.2", "eta"), 30)
+    order = recorded(runner.kernels)
+    V = np.array([[2.5, 0.2]] * 4)
+    with runner.primary.scope():
+        p = [gmpy2.mpfr(v) for v in ("2.5", "0.2", "1.5", "-3e-300", "0", "nan", "inf",
+                                     "2.5000000001", "1e-20", "7", "0.1", "3", "9")]
+    p = (p * 2)[:len(order)]
+    QZ = np.array([float(v) if gmpy2.is_finite(v) else math.nan for v in p] +
+                  [1.0 if v == 0 else 0.0 for v in p])
+    OUT = np.empty(3 * len(order))
+    runner.module.errors(V, runner.P, QZ, OUT, 28, 1)
+    E, D, lam = np.split(OUT, 3)
+    assert list(lam) == [_loss(v, e) for v, e in zip(p, E.tolist())]
+    assert [int(d) for d in D] == [runner.digits(_loss(v, e), 28) for v, e in zip(p, E)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.floats(0.2, 4.0), st.floats(0.02, 0.98), st.sampled_from(["0.05", "0.2", "0.45"]))
 def test_guarded_xy_step_leaves_exactly_where_the_ab_map_fails(x, ratio, eta):

@@ -29,7 +29,7 @@ import numpy as np
 
 from .backends import number, precision_scope
 from .iterate import Engine, escape_radius, escaped, locate_escape
-from .float_jit import CompiledKernels, module_ir
+from .float_jit import CompiledKernels, module_ir, recorded
 from .kernels import kernels_for
 from .precision import decimal_row
 from .record import exact_string, from_exact
@@ -39,13 +39,6 @@ U_C = 2.0 ** -53
 MARGIN = 1
 LOSS_CAP = 11  # digits: beyond, a companion keeps fewer than 4 of its 15.95
 _LOG10_UC = math.log10(U_C)
-
-
-def quantities(kernels):
-    """Names of the quantities `float_jit` compares (``errors``), in order: the
-    coordinates, the compiled observables, then grad_norm, sharpness and gap."""
-    return list(kernels.variables) + list(kernels.observable_names) + [
-        "grad_norm", "sharpness", "gap"]
 
 
 def _derived(kernels, oout):
@@ -147,8 +140,11 @@ class CompanionRunner:
         # deterministic perturbations (a resumed run continues bit for bit)
         self._rng = random.Random(2 * dps + (sync is not None))
         self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
-        self._last, self._order = (None, None), quantities(self.kernels)
-        self._errors = np.empty(len(self._order))
+        self._last, self._order = (None, None), recorded(self.kernels)
+        m = len(self._order)  # reused buffers: (Q, Z) in and (E, D, lambda) out
+        buffers = [np.empty(2 * m), np.empty(3 * m)]
+        self._buffers = buffers, [b.ctypes.data for b in [self.P] + buffers]
+        self._index = {n: j for j, n in enumerate(self._order)}
         if self.kernels.hessian is not None:
             with precision_scope("float", 16):
                 self._hess_f = self.kernels.hessian.bind("float", [self.P])[0]
@@ -170,8 +166,7 @@ class CompanionRunner:
     def advance(self, state, n):
         u, V = state
         V = V.copy()
-        with np.errstate(all="ignore"):
-            self.module.ensemble(V, self.P, n)
+        self.module.ensemble(V, self._buffers[1][0], n)
         return self.primary.advance(u, n), V
 
     def escaped(self, state):
@@ -226,21 +221,23 @@ class CompanionRunner:
         with self.primary.scope():
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
         values, digits = decimal_row(obs, self.names, shown, t)
-        Q = np.array([float(v) if v is not None and gmpy2.is_finite(v) else math.nan
-                      for v in (obs.get(n) for n in self._order)])
-        E = self._errors
-        self.module.errors(V, self.P, Q, E)
-        err = dict(zip(self._order, E.tolist()))
-        counted = {n: self.digits(_loss(obs[n], err[n]), shown) for n in values
-                   if n != "step" and values[n] is not None}
-        self._last = (V, max(_loss(v, err[n]) for v, n in zip(u, self.names)))  # the state's
+        got = [obs.get(n) for n in self._order]
+        (QZ, OUT), addresses = self._buffers
+        QZ[:] = [float(v) if v is not None and gmpy2.is_finite(v) else math.nan
+                 for v in got] + [1.0 if v is not None and v == 0 else 0.0 for v in got]
+        top = min(self.dps if self.sync is None else self.sync, self.dps, shown)
+        self.module.errors(V, *addresses, top, MARGIN)
+        m, out = len(got), OUT.tolist()
+        self._last = (V, max(out[2 * m:2 * m + len(u)]))  # the state's loss, for later
+        counted = {n: int(out[m + j]) for n, j in self._index.items() if n in values}
         if not self.kernels.closed_form_eigenvalues:  # sharpness by a numeric eigen-solve
             top_eig = self._eigh([V[:, i] for i in range(V.shape[1])])
             for name, c in (("sharpness", top_eig), ("gap", 2.0 / self.P - top_eig)):
                 err = float(np.max(np.abs(c - float(obs[name])))) if np.all(
                     np.isfinite(c)) else math.inf
                 counted[name] = self.digits(_loss(obs[name], err), shown)
-        digits.update({n: counted.get(n) for n in values if n != "step"})
+        digits.update({n: None if values[n] is None else counted[n] for n in values
+                       if n != "step"})
         return values, digits
 
     def _eigh(self, cols):

@@ -12,21 +12,27 @@ a division by zero gives inf, a square root of a negative number nan, as in the 
 Kernels (``double *`` arrays, row-major, K companions of ``nv`` coordinates):
 
 - ``ensemble(V, P, K, n)``: n steps of companion k (row k of V) at step size P[k];
-- ``errors(V, P, Q, E, K)``: E[j] = max_k |c_kj - Q[j]| over the recorded quantities
-  (`quantities`: coordinates, observables, grad_norm, sharpness, gap), inf if any is nan;
+- ``errors(V, P, QZ, OUT, K, top, margin)``: for the m recorded quantities
+  (`recorded`), QZ holds the primary's values Q then flags Z (1: exactly 0);
+  OUT receives E, D and lambda (m each): E[j] = max_k |c_kj - Q[j]| (inf if any is nan),
+  $\\lambda_j = \\log_{10}(E_j / |Q_j| / u_c)$ (-inf when E_j = 0; inf when Q_j is not a
+  finite float64 away from 0), D[j] = $\\lfloor \\mathrm{top} - \\max(0, \\lambda_j) -
+  \\mathrm{margin} \\rfloor^+$ the digits they leave the primary (0 when lambda is inf);
 - ``probe(V, W, P, K, n, every, L, T)``: n steps with tangent vectors W (renormalised each
   step), the cumulative log10 growth carried on from T[k] and written every `every` steps
   to row k of L (n // every columns).
 """
 import ast
 import ctypes
+import math
 import re
 from functools import lru_cache
 
 from llvmlite import ir
 
-DOUBLE, I64, I1 = ir.DoubleType(), ir.IntType(64), ir.IntType(1)
+DOUBLE, I64 = ir.DoubleType(), ir.IntType(64)
 PTR = DOUBLE.as_pointer()
+LOG10_UC = math.log10(2.0 ** -53)  # of the float64 unit roundoff
 
 
 class _Emitter:
@@ -122,6 +128,39 @@ class _Emitter:
         return self.b.add(self.b.mul(k, ir.Constant(I64, stride)), ir.Constant(I64, i))
 
 
+def _internal(name):
+    """Observables a record does not show (they enter grad_norm and sharpness)."""
+    return name.startswith("eig") or name == "grad_norm_sq"
+
+
+def recorded(kernels):
+    """Names of the quantities ``errors`` compares, in its order: the coordinates, the
+    compiled observables a record shows, then grad_norm, sharpness and gap."""
+    return list(kernels.variables) + [n for n in kernels.observable_names
+                                      if not _internal(n)] + ["grad_norm", "sharpness", "gap"]
+
+
+def _digits(em, Q, Z, E, D, lam_out, j, top, margin):
+    """lambda[j] and D[j] from E[j] and Q[j] (see the module docstring), branch-free."""
+    b, c = em.b, em.const
+    inf = c(float("inf"))
+    q, e = b.load(em.cell(Q, j)), b.load(em.cell(E, j))
+    aq = b.call(em.intrinsic("llvm.fabs"), [q])
+    exact = b.fcmp_ordered("==", e, c(0))
+    lam = b.fsub(b.call(em.intrinsic("llvm.log10"), [b.fdiv(e, aq)]), c(LOG10_UC))
+    lam = b.select(exact, c(float("-inf")), lam)
+    bad = b.or_(b.or_(b.fcmp_unordered(">=", aq, inf), b.fcmp_unordered(">=", e, inf)),
+                b.fcmp_ordered("<", aq, c(1e-290)))
+    lam = b.select(bad, inf, lam)
+    zero = b.fcmp_ordered("!=", b.load(em.cell(Z, j)), c(0))
+    lam = b.select(zero, b.select(exact, c(float("-inf")), inf), lam)
+    b.store(lam, em.cell(lam_out, j))
+    positive = b.select(b.fcmp_ordered(">", lam, c(0)), lam, c(0))
+    d = b.fsub(b.fsub(top, positive), margin)
+    d = b.call(em.intrinsic("llvm.floor"), [b.select(b.fcmp_ordered(">", d, c(0)), d, c(0))])
+    b.store(b.select(b.fcmp_ordered("<", lam, inf), d, c(0)), em.cell(D, j))
+
+
 def _function(module, name, nptr, nint):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * nptr + [I64] * nint),
                      name=name)
@@ -179,11 +218,16 @@ def module_ir(kernels, derived):
     em.loop(K, companion)
     b.ret_void()
 
-    # errors(V, P, Q, E, K)
+    # errors(V, P, QZ, OUT, K, top, margin)
     names = list(kernels.observable_names)
-    nq = nv + len(oout) + 3
-    fn, b = _function(module, "errors", 4, 1)
-    V, P, Q, E, K = fn.args
+    shown = [i for i, n in enumerate(names) if not _internal(n)]
+    nq = nv + len(shown) + 3
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * 4 + [I64] + [DOUBLE] * 2),
+                     name="errors")
+    b = ir.IRBuilder(fn.append_basic_block())
+    V, P, Q, E, K, top, margin = fn.args
+    Z, D = (b.gep(a, [ir.Constant(I64, nq)]) for a in (Q, E))
+    lam_out = b.gep(E, [ir.Constant(I64, 2 * nq)])
     em = _Emitter(b, module, {})
     em.loop(ir.Constant(I64, nq), lambda j: b.store(em.const(0), em.cell(E, j)))
 
@@ -194,7 +238,7 @@ def module_ir(kernels, derived):
         em.statements(list(opre) + list(obody) + [
             f"_q{len(names) + i} = {e}" for i, e in enumerate(derived)])
         values = [em.env[f"v{i}"] for i in range(nv)] + [
-            em.expr(ast.parse(o, mode="eval").body) for o in oout] + [
+            em.expr(ast.parse(oout[i], mode="eval").body) for i in shown] + [
             em.env[f"_q{len(names) + i}"] for i in range(3)]
         for j, c in enumerate(values):
             cell = em.cell(E, ir.Constant(I64, j))
@@ -205,6 +249,8 @@ def module_ir(kernels, derived):
             b.store(b.select(worse, b.select(nan, em.const(float("inf")), d), b.load(cell)),
                     cell)
     em.loop(K, compare)
+    em.loop(ir.Constant(I64, nq),
+            lambda j: _digits(em, Q, Z, E, D, lam_out, j, top, margin))
     b.ret_void()
 
     # probe(V, W, P, K, n, every, L, T)
@@ -270,22 +316,31 @@ class CompiledKernels:
         pass_builder.getModulePassManager().run(mod, pass_builder)
         self._engine = ll.create_mcjit_compiler(mod, target)
         self._engine.finalize_object()
-        vp, i64 = ctypes.c_void_p, ctypes.c_int64
-        signatures = {"ensemble": [vp] * 2 + [i64] * 2, "errors": [vp] * 4 + [i64],
+        vp, i64, dbl = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
+        signatures = {"ensemble": [vp] * 2 + [i64] * 2, "errors": [vp] * 4 + [i64] + [dbl] * 2,
                       "probe": [vp] * 5 + [i64] * 3}
         self._fns = {name: ctypes.CFUNCTYPE(None, *args)(
             self._engine.get_function_address(name)) for name, args in signatures.items()}
 
     def ensemble(self, V, P, n):
-        self._fns["ensemble"](V.ctypes.data, P.ctypes.data, V.shape[0], int(n))
+        self._fns["ensemble"](_address(V), _address(P), V.shape[0], int(n))
 
-    def errors(self, V, P, Q, E):
-        self._fns["errors"](V.ctypes.data, P.ctypes.data, Q.ctypes.data, E.ctypes.data,
-                            V.shape[0])
+    def errors(self, V, P, QZ, OUT, top, margin):
+        self._fns["errors"](_address(V), _address(P), _address(QZ), _address(OUT), V.shape[0],
+                            float(top), float(margin))
 
     def probe(self, V, W, P, n, every, L, T):
-        self._fns["probe"](V.ctypes.data, W.ctypes.data, P.ctypes.data, L.ctypes.data,
-                           T.ctypes.data, V.shape[0], int(n), int(every))
+        self._fns["probe"](*map(_address, (V, W, P, L, T)), V.shape[0], int(n), int(every))
+
+
+def _address(array):
+    """Address of a C-contiguous float64 array's data (an int passes through: an address
+    kept by a caller that reuses its buffers; numpy's `.ctypes` costs a microsecond)."""
+    if isinstance(array, int):
+        return array
+    if array.dtype != "float64" or not array.flags.c_contiguous:
+        raise ValueError("float_jit: expected a C-contiguous float64 array")
+    return array.ctypes.data
 
 
 @lru_cache(maxsize=None)
