@@ -124,7 +124,7 @@ def check_sphere_starts(claim, ctx):
 
 
 def _plot(claim_id, ens, lo, hi, out):
-    from .plots import plt
+    from ...dynamics.plots import plt
     Path(out).mkdir(parents=True, exist_ok=True)
     path = Path(out) / f"{claim_id}_endpoints.png"
     fig, ax = plt.subplots(figsize=(6, 3.6))
