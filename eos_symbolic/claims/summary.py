@@ -7,16 +7,19 @@ values (``C2 eigenvalue 1 of 2 at x = 2, y = 1: claimed -4 vs derived -12``); a 
 ``proof`` text or an Arb certificate); a sampled verdict gives its key number; an
 inconclusive one its reason. A certificate from ``--certify`` is named on the line.
 """
+import re
 import shutil
 import textwrap
 
 import mpmath
 
 SYMBOL = {"verified": "✔", "verified-numerically": "≈", "refuted": "✘", "inconclusive": "?"}
-LEGEND = ("✔ verified: proved (exact algebra or Arb ball arithmetic, re-checked); "
-          "≈ verified-numerically: held at every sampled point at the stated precision, no "
-          "proof; ✘ refuted: a counterexample (claimed vs derived value); "
-          "? inconclusive: could not decide (the reason is given)")
+#: No-break space: keeps a symbol with its word and a relation with its number when wrapping.
+NBSP = "\u00a0"
+LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic, re-checked); "
+          f"≈{NBSP}verified-numerically: held at every sampled point at the stated precision, "
+          f"no proof; ✘{NBSP}refuted: a counterexample (claimed vs derived value); "
+          f"?{NBSP}inconclusive: could not decide (the reason is given)")
 PROOF_KINDS = {"exact-algebra": "exact algebra", "exact": "exact algebra",
                "arb-boxes": "Arb on {boxes} boxes", "arb": "Arb on {boxes} boxes"}
 
@@ -103,7 +106,8 @@ def proof(v):
         return PROOF_KINDS.get(p, p).format(boxes=boxes)
     if isinstance(cert, dict) and cert.get("boxes"):
         return f"Arb on {cert['boxes']} boxes"
-    return None
+    m = re.match(r"proved on the whole box with (\d+) Arb boxes", str(ev.get("interval_proof")))
+    return f"Arb on {m.group(1)} boxes" if m else None
 
 
 def certificate(v):
@@ -112,7 +116,7 @@ def certificate(v):
     if not isinstance(cert, dict):
         return None
     if "bounds" in cert:
-        parts = [f"|R({k})| <= {number(b['B'], 3)}" for k, b in cert["bounds"].items()]
+        parts = [f"|R({k})|{NBSP}<={NBSP}{number(b['B'], 3)}" for k, b in cert["bounds"].items()]
         return "certificate: " + ", ".join(parts) + " on a box (Arb)"
     if cert.get("boxes"):
         return f"certificate: Arb, {cert['boxes']} boxes"
@@ -127,7 +131,9 @@ def headline(v, claim=None):
         text = "refuted: " + refutation(v, claim)
     elif v["verdict"] == "verified":
         how = proof(v)
-        text = (f"proved by {how}" if how else "verified") + (f": {key}" if key else "")
+        # a proof makes the sampling figures ("worst margin ... after N evaluations") moot
+        shown = key if key and not (how and "evaluations" in key) else ""
+        text = (f"proved by {how}" if how else "verified") + (f": {shown}" if shown else "")
     elif v["verdict"] == "verified-numerically":
         text = "held numerically" + (f": {key}" if key else
                                      f" at {ev['points']} points" if "points" in ev else "")

@@ -30,8 +30,10 @@ def _run_claims(args, claims, selfchecks=None, seconds=None):
     write_json(args.json, verdicts)
     page = None
     if report:
+        start = time.perf_counter()
         _, page = write_report(report, claims, verdicts, selfchecks or (),
                                sum(seconds.values()))
+        seconds["report"] = time.perf_counter() - start
     hint = ("not written; add --report DIR for report.html (figures embedded) and report.md"
             + ("" if args.json else ", --json FILE for the verdicts as JSON"))
     print()
