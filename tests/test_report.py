@@ -29,7 +29,8 @@ def test_check_writes_markdown_and_html_report(tmp_path, capsys):
 def test_check_without_report_says_how_to_get_one(capsys):
     assert main(["check", "C1", "C3", "--quick"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert any(line.startswith("report:  not written; add --report DIR") for line in lines[-3:])
+    assert any(line.startswith("report:  not written; add --report DIR")
+               for line in lines[-3:])
     assert any(line.startswith("legend:  ✔\u00a0verified") for line in lines)
     assert any(line.startswith("checked: 2 paper claims (C1, C3)") for line in lines)
     assert any(line.startswith("totals:  2 ✔ verified") for line in lines)
@@ -66,7 +67,8 @@ def test_lines_name_quantity_point_values_and_proofs():
     assert summary.headline(old) == "proved by exact algebra"
     cert = _verdict("C8", "verified", {"key": "k", "certificate": {"bounds": {
         "a'": {"B": "1.3e-8"}}}})
-    assert summary.headline(cert).endswith("certificate: |R(a')|\u00a0<=\u00a01.3e-8 on a box (Arb)")
+    nb = "\u00a0"
+    assert summary.headline(cert).endswith(f"certificate: |R(a')|{nb}<={nb}1.3e-8 on a box (Arb)")
 
 
 def test_wrap_never_cuts_a_number():
