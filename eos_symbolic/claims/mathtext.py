@@ -39,7 +39,7 @@ class Formula:
     label: str = None
 
     def latex(self):
-        """LaTeX by `sympy.latex` (with ``label = `` in front when there is a label)."""
+        """LaTeX by `sympy.latex` (preceded by the label and an equals sign when there is a label)."""
         body = sp.latex(self.expr)
         return f"{_label_latex(self.label)} = {body}" if self.label else body
 
@@ -71,7 +71,12 @@ def _is_math(expr):
 
 def as_formula(text, operator=True):
     """`text` as a `Formula` when the whole of it is one (see the module docstring); with
-    `operator` False, text known to be a formula (a claim's field) needs no operator."""
+    `operator` False, text known to be a formula (a claim's field) needs no operator.
+
+    >>> print(as_formula("S = 2*(u**4 + 1)/u**2").latex())
+    S = \\frac{2 u^{4} + 2}{u^{2}}
+    >>> as_formula("point-steps/s") is None
+    True"""
     text = text.strip()
     if not text or len(text) > MAX_SCAN or (operator and (
             not _OPERATOR.search(text) or _WORD_HYPHEN.search(text))):

@@ -26,7 +26,10 @@ PROOF_KINDS = {"exact-algebra": "exact algebra", "exact": "exact algebra",
 
 def number(text, digits=8):
     """A number as text with at most `digits` significant digits (integers without ``.0``);
-    other text unchanged."""
+    other text unchanged.
+
+    >>> number("-12.0"), number("0.000000919402488161232"), number("exact")
+    ('-12', '9.1940249e-7', 'exact')"""
     try:
         v = mpmath.mpf(str(text))
     except (TypeError, ValueError):
