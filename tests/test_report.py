@@ -2,7 +2,8 @@
 console's verdict lines and closing lines."""
 import json
 
-from eos_symbolic.claims import mathtext, summary
+from eos_symbolic.claims import summary
+from eos_symbolic.symbolic import mathtext
 from eos_symbolic.claims.registry import paper_claims
 from eos_symbolic.claims.report import to_html, to_markdown
 from eos_symbolic.cli import main
@@ -87,5 +88,5 @@ def test_report_pages_from_verdicts_alone():
     page = to_html(claims, vs)
     assert "id='c2-correction'" in page and "<table><tr><th>eta</th><th>gap</th>" in page
     md = to_markdown(claims, vs)
-    assert r"\left( - x^{2} \left(x y - 1\right)" in md
+    assert r"$- x^{2} \left(x y - 1\right) \left(x y + 1\right)$, $- y^{2}" in md
     json.dumps(vs)  # the inputs stay plain JSON

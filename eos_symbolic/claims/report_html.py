@@ -10,7 +10,7 @@ import base64
 import html
 from pathlib import Path
 
-from . import mathtext
+from ..symbolic import mathtext
 from .report_parts import INTRO, VERDICT_TEXT, claims_by_id, figures_of, key_number, transcribed
 from .summary import LEGEND, SYMBOL, proof, totals
 

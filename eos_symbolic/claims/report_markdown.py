@@ -4,7 +4,7 @@ as the PNG files beside it."""
 import json
 from pathlib import Path
 
-from . import mathtext
+from ..symbolic import mathtext
 from .report_parts import INTRO, VERDICT_TEXT, claims_by_id, figures_of, key_number, transcribed
 from .summary import LEGEND, SYMBOL, proof, totals
 

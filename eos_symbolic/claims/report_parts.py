@@ -2,7 +2,7 @@
 transcribed, and which figures belong to which claim."""
 from pathlib import Path
 
-from . import mathtext
+from ..symbolic import mathtext
 from .summary import SYMBOL, headline
 
 VERDICT_TEXT = {k: f"{s} {k}" for k, s in SYMBOL.items()}

@@ -17,13 +17,13 @@ import sympy as sp
 from sympy.printing.mathml import mathml
 
 from ..errors import EosError
-from ..symbolic.parser import parse
+from .parser import parse
 
 #: Names printed as Greek letters by SymPy; other symbols must be a letter and digits.
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "kappa", "lamda", "lambda", "mu",
          "nu", "rho", "sigma", "tau", "theta", "xi", "omega", "phi", "psi", "chi", "zeta"}
 _MATH_NAME = re.compile(r"^[A-Za-z]\d*$")
-_LABEL = re.compile(r"^[A-Za-z]\w*'*$")
+_LABEL = re.compile(r"^([A-Za-z]\w*)('*)(?:\((\w+(?:, \w+)*)\))?$")  # a'', S(u)
 _OPERATOR = re.compile(r"[*/^]|[A-Za-z]\(")
 _WORD_HYPHEN = re.compile(r"[A-Za-z)]-[A-Za-z(]")  # "point-steps": prose, not a difference
 _TRAILING = ";,:."
@@ -33,7 +33,8 @@ MAX_SCAN = 4000
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed formula, optionally ``label = expr`` (label such as ``a''`` or ``S``)."""
+    """A parsed formula, optionally ``label = expr`` (a label such as ``a''``, ``S`` or
+    ``S(u)``: a name with primes and arguments)."""
 
     expr: object
     label: str = None
@@ -51,15 +52,27 @@ class Formula:
         return f'<math display="{display}">{body}</math>'
 
 
+def _label_parts(label):
+    name, primes, args = _LABEL.match(label).groups()
+    return sp.Symbol(name), len(primes), [sp.Symbol(v) for v in args.split(", ")] if args \
+        else []
+
+
 def _label_latex(label):
-    name, primes = label.rstrip("'"), len(label) - len(label.rstrip("'"))
-    return sp.latex(sp.Symbol(name)) + "'" * primes
+    name, primes, args = _label_parts(label)
+    tail = r"\left(" + ", ".join(map(sp.latex, args)) + r"\right)" if args else ""
+    return sp.latex(name) + "'" * primes + tail
 
 
 def _label_mathml(label):
-    name, primes = label.rstrip("'"), len(label) - len(label.rstrip("'"))
-    base = mathml(sp.Symbol(name), printer="presentation")
-    return f"<msup>{base}<mo>{'′' * primes}</mo></msup>" if primes else base
+    name, primes, args = _label_parts(label)
+    base = mathml(name, printer="presentation")
+    if primes:
+        base = f"<msup>{base}<mo>{'′' * primes}</mo></msup>"
+    if args:
+        inner = "<mo>,</mo>".join(mathml(v, printer="presentation") for v in args)
+        base = f"<mrow>{base}<mo>(</mo>{inner}<mo>)</mo></mrow>"
+    return base
 
 
 def _is_math(expr):
@@ -92,6 +105,8 @@ def as_formula(text, operator=True):
     except EosError:
         return None
     if isinstance(expr, tuple):
+        if not (rhs.strip().startswith("(") and rhs.strip().endswith(")")):
+            return None  # "p, q" in prose is a list of two formulas, not a tuple
         expr = sp.Tuple(*expr)
     return Formula(expr, label) if _is_math(expr) else None
 
@@ -105,11 +120,12 @@ def split_formulas(text):
     whole = as_formula(text)
     if whole is not None:
         return [whole]
-    tokens = re.split(r"(\s+)", text)
+    # words, runs of blanks and single parentheses: a formula may start after a "("
+    tokens = re.findall(r"\s+|[()]|[^\s()]+", text)
     out, prose, i = [], "", 0
     while i < len(tokens):
         found = None
-        if tokens[i].strip() and _OPERATOR.search("".join(tokens[i:])):
+        if tokens[i].strip() and tokens[i] != ")":
             for j in range(len(tokens), i, -1):
                 chunk = "".join(tokens[i:j])
                 core = chunk.rstrip().rstrip(_TRAILING)
@@ -132,20 +148,46 @@ def split_formulas(text):
     return out
 
 
+_CODE = re.compile(r"(`[^`\n]+`)")
+#: What Markdown could read as markup in prose: ``*`` or ``_`` next to a non-blank (emphasis;
+#: ``_`` inside a word is safe), ``$`` (math), a backslash before punctuation, ``<`` opening
+#: a tag, a stray backtick.
+_MD_SPECIAL = re.compile(r"\*(?=\S)|(?<=\S)\*|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|\$|`"
+                         r"|\\(?=[!-/:-@\[-`{-~])|<(?=[A-Za-z/!?])")
+
+
+def _pieces(text):
+    """`text` cut into code spans (between backticks: kept as code) and the rest."""
+    return [(p, p.startswith("`") and p.endswith("`") and len(p) > 1)
+            for p in _CODE.split(str(text)) if p]
+
+
 def to_html(text):
-    """Escaped prose with formulas as inline MathML; ``**`` left in prose reads ``^``."""
-    return "".join(p.mathml() if isinstance(p, Formula) else html.escape(p.replace("**", "^"))
-                   for p in split_formulas(text))
+    """Escaped prose with formulas as inline MathML and code spans as ``<code>``; ``**``
+    left in prose reads ``^``."""
+    out = []
+    for piece, code in _pieces(text):
+        if code:
+            out.append(f"<code>{html.escape(piece[1:-1])}</code>")
+            continue
+        out += [p.mathml() if isinstance(p, Formula) else html.escape(p.replace("**", "^"))
+                for p in split_formulas(piece)]
+    return "".join(out)
 
 
 def to_markdown(text, in_table=False):
-    """Prose with Markdown's special characters escaped, formulas as ``$latex$``."""
+    """Prose with Markdown's special characters escaped, formulas as ``$latex$``, code spans
+    kept; `in_table` also protects ``|`` (a table cell's separator)."""
     out = []
-    for p in split_formulas(text):
-        if isinstance(p, Formula):
-            tex = p.latex()
-            out.append("$" + (tex.replace("|", r"\vert ") if in_table else tex) + "$")
-        else:
-            s = re.sub(r"([\\`*_$<>])", r"\\\1", p)
-            out.append(s.replace("|", r"\|") if in_table else s)
+    for piece, code in _pieces(text):
+        if code:
+            out.append(piece.replace("|", r"\|") if in_table else piece)
+            continue
+        for p in split_formulas(piece):
+            if isinstance(p, Formula):
+                tex = p.latex()
+                out.append("$" + (tex.replace("|", r"\vert ") if in_table else tex) + "$")
+            else:
+                s = _MD_SPECIAL.sub(r"\\\g<0>", p)
+                out.append(s.replace("|", r"\|") if in_table else s)
     return "".join(out)
