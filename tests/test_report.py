@@ -3,10 +3,10 @@ console's verdict lines and closing lines."""
 import json
 
 from eos_symbolic.claims import summary
-from eos_symbolic.symbolic import mathtext
 from eos_symbolic.claims.registry import paper_claims
 from eos_symbolic.claims.report import to_html, to_markdown
 from eos_symbolic.cli import main
+from eos_symbolic.symbolic import mathtext
 
 
 def test_check_writes_markdown_and_html_report(tmp_path, capsys):
@@ -59,7 +59,7 @@ def test_lines_name_quantity_point_values_and_proofs():
     claims = {c.id: c for c in paper_claims()}
     refuted = _verdict("C2", "refuted", {"refuted_eigenvalues": [1]},
                        {"point": {"y": "1", "x": "2"}, "claimed": "-4.0", "derived": "-12.0"})
-    assert summary.headline(refuted, claims["C2"]) == (
+    assert summary.headline(refuted, claims["C2"]).replace("\u00a0", " ") == (
         "refuted: eigenvalue x**2*(1 - gamma) at x = 2, y = 1: claimed -4 vs derived -12")
     proved = _verdict("U3", "verified", {"proof": {"kind": "arb-boxes", "boxes": 40,
                                                    "checked_by": "recheck"}})
@@ -70,6 +70,13 @@ def test_lines_name_quantity_point_values_and_proofs():
         "a'": {"B": "1.3e-8"}}}})
     nb = "\u00a0"
     assert summary.headline(cert).endswith(f"certificate: |R(a')|{nb}<={nb}1.3e-8 on a box (Arb)")
+
+
+def test_long_lines_are_abbreviated_at_part_boundaries():
+    text = "; ".join(f"kappa 0.{i}: a/k^3 med -0.1249{i}" for i in range(1, 10))
+    short = summary.abbreviate(text, limit=80)
+    assert short.endswith("; … (7 more in the report)")
+    assert short.startswith("kappa 0.1: a/k^3 med -0.12491; kappa 0.2: a/k^3 med -0.12492;")
 
 
 def test_wrap_never_cuts_a_number():

@@ -11,7 +11,16 @@ import html
 from pathlib import Path
 
 from ..symbolic import mathtext
-from .report_parts import INTRO, VERDICT_TEXT, claims_by_id, figures_of, key_number, transcribed
+from .report_parts import (
+    INTRO,
+    VERDICT_TEXT,
+    claims_by_id,
+    figures_of,
+    key_number,
+    selfcheck_row,
+    transcribed,
+)
+from .selfcheck import NOT_APPLICABLE
 from .summary import LEGEND, SYMBOL, proof, totals
 
 #: Lists longer than this show their first entries and say how many more the JSON has.
@@ -144,9 +153,11 @@ def to_html(claims, verdicts, selfchecks=(), seconds=None, figures=()):
                     f"derivations.</p><ul>{items}</ul>")
     body += [_section(v, by_id.get(v["id"]), figures_of(v["id"], figures)) for v in verdicts]
     if selfchecks:
-        rows = "".join(f"<tr><td>{html.escape(s['id'])}</td><td>{_verdict(s)}</td>"
-                       f"<td>{text(s['method'])}</td><td>{value_html(s.get('evidence'))}</td>"
-                       "</tr>" for s in selfchecks)
+        rows = "".join(f"<tr><td>{html.escape(s['id'])}</td><td class='verdict'>"
+                       + (_verdict(s) if s["method"] != NOT_APPLICABLE else
+                          html.escape(selfcheck_row(s)[0]))
+                       + f"</td><td>{text(s['method'])}</td>"
+                       f"<td>{value_html(s.get('evidence'))}</td></tr>" for s in selfchecks)
         body.append("<h2 id='self-checks'>Checks of the derivations themselves</h2><table>"
                     "<tr><th>check</th><th>verdict</th><th>method</th><th>evidence</th></tr>"
                     f"{rows}</table>")

@@ -3,6 +3,7 @@ transcribed, and which figures belong to which claim."""
 from pathlib import Path
 
 from ..symbolic import mathtext
+from .selfcheck import NOT_APPLICABLE
 from .summary import SYMBOL, headline
 
 VERDICT_TEXT = {k: f"{s} {k}" for k, s in SYMBOL.items()}
@@ -39,6 +40,14 @@ def transcribed(claim):
         f = mathtext.as_formula(f"{name} = {value}", operator=False)
         out.append(("where", f if f is not None else f"{name} = {value}"))
     return out
+
+
+def selfcheck_row(s):
+    """(verdict text, what was done) of a self-check; one whose derivation does not exist for
+    its model reads "not applicable" with the reason."""
+    if s["method"] == NOT_APPLICABLE:
+        return "– not applicable", (s.get("evidence") or {}).get("reason", "")
+    return VERDICT_TEXT[s["verdict"]], s["method"]
 
 
 def figures_of(claim_id, figures):

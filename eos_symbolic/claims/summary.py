@@ -78,13 +78,13 @@ def refutation(v, claim=None):
                  and k not in ("claimed", "derived", "verified", "quantity")}
     where = f" at {point_text(point)}" if isinstance(point, dict) and point else ""
     if "claimed" in cx and "derived" in cx:
-        return f"{quantity}{where}: claimed {number(cx['claimed'])} vs derived " \
-               f"{number(cx['derived'])}"
+        return f"{quantity}{where}: claimed{NBSP}{number(cx['claimed'])} vs " \
+               f"derived{NBSP}{number(cx['derived'])}"
     parts = {k: val for k, val in cx.items() if isinstance(val, dict) and k != "point"
              and {"claimed", "derived_truncation"} <= set(val)}
     if parts:
         name, val = next(iter(parts.items()))
-        text = f"{name}{where}: claimed {number(val['claimed'])} vs exact map " \
+        text = f"{name}{where}: claimed{NBSP}{number(val['claimed'])} vs exact map " \
                f"{number(val.get('exact_map'))}"
         if "claimed_error" in val and "derived_error" in val:
             text += (f" (error {number(val['claimed_error'], 3)}; the derived truncation's "
@@ -147,6 +147,19 @@ def headline(v, claim=None):
         text = "inconclusive: " + (reason or "no reason given") + (f"; {key}" if key else "")
     cert = certificate(v)
     return text + (f"; {cert}" if cert else "")
+
+
+def abbreviate(text, limit=240):
+    """`text` cut after its last ``"; "``-separated part that fits in `limit` characters,
+    saying how many parts the report has beyond (never cut inside a part)."""
+    parts = text.split("; ")
+    kept = parts[:1]
+    for p in parts[1:]:
+        if len("; ".join(kept + [p])) > limit:
+            break
+        kept.append(p)
+    rest = len(parts) - len(kept)
+    return "; ".join(kept) + (f"; … ({rest} more in the report)" if rest else "")
 
 
 def wrap(prefix, text, width=None):

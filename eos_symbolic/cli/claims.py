@@ -8,11 +8,11 @@ DEFAULT_REPORT = "reports"
 
 
 def _print_verdicts(claims, verdicts):
-    from ..claims.summary import SYMBOL, headline, wrap
+    from ..claims.summary import SYMBOL, abbreviate, headline, wrap
     by_id = {c.id: c for c in claims}
     width = max(len(v["id"]) for v in verdicts)
     for v in verdicts:
-        text = headline(v, by_id.get(v["id"])).replace("**", "^")
+        text = abbreviate(headline(v, by_id.get(v["id"])).replace("**", "^"))
         print(wrap(f"{v['id']:{width}s} {SYMBOL[v['verdict']]} ", text))
 
 
@@ -50,8 +50,8 @@ def cmd_check(args):
 
 def cmd_verify(args):
     from ..claims.registry import claims_with_user_file
-    from ..claims.selfcheck import run_selfchecks
-    from ..claims.summary import selfcheck_counts
+    from ..claims.selfcheck import NOT_APPLICABLE, run_selfchecks
+    from ..claims.summary import selfcheck_counts, wrap
     claims = claims_with_user_file(args.claims)
     if args.no_report:
         args.report = None
@@ -60,13 +60,17 @@ def cmd_verify(args):
     start = time.perf_counter()
     selfchecks = run_selfchecks(quick=args.quick)
     seconds = {"self-checks": time.perf_counter() - start}
-    passed, failed, na, _ = selfcheck_counts(selfchecks)
+    passed, failed, na, undecided = selfcheck_counts(selfchecks)
     print(f"derivation self-checks: {passed} of {len(selfchecks)} passed"
           + (f", {failed} FAILED" if failed else "")
-          + (f", {na} not applicable to their model" if na else ""))
+          + (f", {na} not applicable to their model" if na else "")
+          + (f", {undecided} undecided" if undecided else ""))
     for s in selfchecks:
-        if s["verdict"] == "refuted":
-            print(f"  FAILED {s['id']}: {s['method']} {s['evidence']}")
+        if s["verdict"] == "refuted" or (s["verdict"] == "inconclusive"
+                                         and s["method"] != NOT_APPLICABLE):
+            word = "FAILED" if s["verdict"] == "refuted" else "undecided"
+            reason = (s.get("evidence") or {}).get("reason", s["method"])
+            print(wrap(f"  {word} {s['id']}: ", str(reason)))
     _run_claims(args, claims, selfchecks, seconds)
     # refuted paper claims are findings; a failed self-check is a defect of the toolkit
     return 1 if failed else 0
