@@ -21,7 +21,7 @@ from .report_parts import (
     transcribed,
 )
 from .selfcheck import NOT_APPLICABLE
-from .summary import LEGEND, SYMBOL, proof, totals
+from .summary import LEGEND, ORDER, SYMBOL, proof, totals
 
 #: Lists longer than this show their first entries and say how many more the JSON has.
 MAX_LIST = 40
@@ -38,7 +38,7 @@ pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:600}
 .correction{background:#fff7e6;border:1px solid #f0d9a8;padding:.4em .8em;overflow-x:auto}
 figure{margin:.6em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
-figcaption{font-size:85%;color:#555}math[display=block]{margin:.3em 0}
+figcaption{font-size:85%;color:#555}math{font-size:112%}math[display=block]{margin:.3em 0}
 """
 
 
@@ -53,8 +53,11 @@ def value_html(value, depth=0):
     if isinstance(value, dict):
         if not value:
             return "{}"
-        rows = "".join(f"<tr><th>{text(k)}</th><td>{value_html(v, depth + 1)}</td></tr>"
-                       for k, v in value.items())
+        keys = list(value)
+        if set(keys) <= set(ORDER):  # a point: coordinates in the paper's order
+            keys.sort(key=ORDER.index)
+        rows = "".join(f"<tr><th>{text(k)}</th><td>{value_html(value[k], depth + 1)}</td></tr>"
+                       for k in keys)
         return f"<table class='kv'>{rows}</table>"
     if isinstance(value, list):
         more = len(value) - MAX_LIST
@@ -107,7 +110,7 @@ def _section(v, c, figures):
         items = "".join(f"<li>{text(label)}: " + (f.mathml() if isinstance(f, mathtext.Formula)
                                                   else html.escape(f)) + "</li>"
                         for label, f in forms)
-        out.append(f"<p><b>As transcribed</b></p><ul>{items}</ul>")
+        out.append(f"<p><b>As transcribed</b> (typeset by SymPy)</p><ul>{items}</ul>")
     out.append(f"<p><b>Method.</b> {text(v['method'])}</p>")
     how = proof(v) if v["verdict"] == "verified" else None
     if how:

@@ -67,7 +67,7 @@ def _md_section(v, c, figures):
     if c:
         forms = transcribed(c)
         if forms:
-            out += ["**As transcribed.** " + "; ".join(
+            out += ["**As transcribed** (typeset by SymPy). " + "; ".join(
                 f"{mathtext.to_markdown(label)}: {_md_formula(f)}" for label, f in forms), ""]
     out += [f"**Method.** {mathtext.to_markdown(v['method'])}", ""]
     how = proof(v) if v["verdict"] == "verified" else None
