@@ -47,7 +47,7 @@ def text(s):
     return mathtext.to_html(str(s))
 
 
-def value_html(value, depth=0):
+def value_html(value):
     """A JSON value as HTML: dicts as key/value tables, lists of dicts as tables with one
     column per key, strings with their formulas typeset, tracebacks preformatted."""
     if isinstance(value, dict):
@@ -56,7 +56,7 @@ def value_html(value, depth=0):
         keys = list(value)
         if set(keys) <= set(ORDER):  # a point: coordinates in the paper's order
             keys.sort(key=ORDER.index)
-        rows = "".join(f"<tr><th>{text(k)}</th><td>{value_html(value[k], depth + 1)}</td></tr>"
+        rows = "".join(f"<tr><th>{text(k)}</th><td>{value_html(value[k])}</td></tr>"
                        for k in keys)
         return f"<table class='kv'>{rows}</table>"
     if isinstance(value, list):
@@ -66,10 +66,10 @@ def value_html(value, depth=0):
         if shown and all(isinstance(v, dict) for v in shown):
             keys = list(dict.fromkeys(k for v in shown for k in v))
             head = "".join(f"<th>{text(k)}</th>" for k in keys)
-            body = "".join("<tr>" + "".join(f"<td>{value_html(v.get(k), depth + 1)}</td>"
+            body = "".join("<tr>" + "".join(f"<td>{value_html(v.get(k))}</td>"
                                             for k in keys) + "</tr>" for v in shown)
             return f"<table><tr>{head}</tr>{body}</table>{html.escape(tail)}"
-        return "[" + ", ".join(value_html(v, depth + 1) for v in shown) + "]" + \
+        return "[" + ", ".join(value_html(v) for v in shown) + "]" + \
             html.escape(tail)
     if value is None:
         return "—"

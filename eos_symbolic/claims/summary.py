@@ -1,11 +1,11 @@
 """One line per verdict, as the console and the report's table show it.
 
 The line says what the verdict rests on: a refutation names the quantity, the point and both
-values (``C2 eigenvalue 1 of 2 at x = 2, y = 1: claimed -4 vs derived -12``); a proof says
-"proved by" and what (``exact algebra``, ``Arb on 559 boxes``, read from ``evidence.proof``
-= {"kind", "assumptions", "checked_by"} where the checker gives one, else from the older
-``proof`` text or an Arb certificate); a sampled verdict gives its key number; an
-inconclusive one its reason. A certificate from ``--certify`` is named on the line.
+values (``C2 eigenvalue x**2*(1 - gamma) at x = 2, y = 1: claimed -4 vs derived -12``); a
+proof says "proved by" and what (``exact algebra``, ``Arb on 559 boxes``, read from
+``evidence.proof`` = {"kind", "assumptions", "checked_by"} where the checker gives one, else
+from the older ``proof`` text or an Arb certificate); a sampled verdict gives its key number;
+an inconclusive one its reason. A certificate from ``--certify`` is named on the line.
 """
 import re
 import shutil
@@ -16,7 +16,7 @@ import mpmath
 SYMBOL = {"verified": "✔", "verified-numerically": "≈", "refuted": "✘", "inconclusive": "?"}
 #: No-break space: keeps a symbol with its word and a relation with its number when wrapping.
 NBSP = "\u00a0"
-LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic, re-checked); "
+LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic); "
           f"≈{NBSP}verified-numerically: held at every sampled point at the stated precision, "
           f"no proof; ✘{NBSP}refuted: a counterexample (claimed vs derived value); "
           f"?{NBSP}inconclusive: could not decide (the reason is given)")
