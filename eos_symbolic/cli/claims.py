@@ -79,7 +79,7 @@ def cmd_verify(args):
 def _claim_options(s, report_help):
     """Options shared by `check` and `verify`."""
     s.add_argument("--quick", action="store_true", help="smaller samples and runs "
-                   "(verify --quick: about a minute and a half)")
+                   "(verify --quick: about a minute)")
     s.add_argument("--claims", metavar="FILE", help="add a user claims file (TOML)")
     s.add_argument("--report", metavar="DIR", help=report_help)
     s.add_argument("--json", metavar="FILE", help="write the verdicts as JSON")
