@@ -97,3 +97,11 @@ def test_report_pages_from_verdicts_alone():
     md = to_markdown(claims, vs)
     assert r"$- x^{2} \left(x y - 1\right) \left(x y + 1\right)$, $- y^{2}" in md
     json.dumps(vs)  # the inputs stay plain JSON
+
+
+def test_stale_figures_are_not_shown(tmp_path):
+    from eos_symbolic.claims.report import write_report
+    (tmp_path / "C1_old.png").write_bytes(b"not this run's")
+    claims = paper_claims()[:1]
+    _, page = write_report(tmp_path, claims, [_verdict("C1", "verified", {"proof": "exact"})])
+    assert "C1_old.png" not in page.read_text(encoding="utf-8")

@@ -25,12 +25,20 @@ def _write(path, text):
     os.replace(tmp, path)
 
 
+def drawn_figures(out, verdicts):
+    """The figure files the verdicts name (``evidence["figure…"]``) that exist under `out`:
+    a PNG left there by an earlier run is not shown as this run's."""
+    names = [name for v in verdicts for key, name in (v.get("evidence") or {}).items()
+             if key.startswith("figure") and isinstance(name, str) and name.endswith(".png")]
+    return [out / n for n in dict.fromkeys(names) if (out / n).is_file()]
+
+
 def write_report(out, claims, verdicts, selfchecks=(), seconds=None):
-    """Write `report.md` and `report.html` under `out` (figures already saved there); the HTML
-    embeds the figures, so it can be sent alone."""
+    """Write `report.md` and `report.html` under `out` (the verdicts' figures already saved
+    there); the HTML embeds the figures, so it can be sent alone."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    figures = sorted(out.glob("*.png"))
+    figures = drawn_figures(out, verdicts)
     md = to_markdown(claims, verdicts, selfchecks, seconds, figures)
     _write(out / "report.md", md)
     _write(out / "report.html", to_html(claims, verdicts, selfchecks, seconds, figures))
