@@ -19,6 +19,7 @@ from fractions import Fraction
 from ..errors import EosError
 from ..symbolic.model import Model
 from ..symbolic.models import BUILTIN, get_model
+from ..symbolic.parser import parse_number as exact_number
 from .iterate import iterate
 from .kernels import COORDS, start_in_coords
 from .outcome import Outcome, classify, escape_outcome
@@ -37,12 +38,17 @@ class Interrupted(EosError):
 
 
 def parse_number(text, what):
-    """An exact finite rational from a decimal or fraction string (``"0.01"``, ``"1/100"``)."""
-    try:
-        value = Fraction(str(text).strip())
-    except (ValueError, ZeroDivisionError):
-        raise EosError(f"{what}: expected a finite decimal number such as 0.01, got "
-                       f"{text!r}") from None
+    """An exact finite rational from a decimal or fraction string (``"0.01"``, ``"1/100"``),
+    read by the safe parser (`symbolic.parser.parse_number`)."""
+    if isinstance(text, Fraction):
+        value = text
+    else:
+        try:
+            q = exact_number(text if isinstance(text, (int, float)) else str(text), what)
+        except EosError as exc:
+            raise EosError(f"{what}: expected a finite decimal number such as 0.01, got "
+                           f"{str(text)[:40]!r} ({str(exc).split(': ', 1)[-1]})") from None
+        value = Fraction(int(q.p), int(q.q))
     if abs(value) >= 10 ** 100:
         raise EosError(f"{what}: expected a magnitude below 1e100, got {text}")
     return value

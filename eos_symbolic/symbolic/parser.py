@@ -12,6 +12,11 @@ instead of computed. Accepted:
 - calls of the functions in `FUNCTIONS` with positional arguments only;
 - in `derivations` mode also tuples, ``Eq``, ``Matrix([[...]])``, ``Interval.open`` and
   ``EmptySet``: what `derive` writes to `derivations.json`.
+
+Numbers from outside (a CLI value, a TOML int, float or string) go through `parse_number`:
+the same grammar without symbols, giving an exact SymPy number. Code that holds SymPy objects
+already converts Python numbers with `to_sympy`, which refuses text, so no string can reach
+`sympy.sympify` by that route either.
 """
 import ast
 import keyword
@@ -80,6 +85,45 @@ def parse(text, what="derivation"):
     """A `derivations.json` value -> the SymPy object `derive` wrote, with the canonical
     symbols (tuples as Python tuples, as `sympy.sympify` gives them); no code runs."""
     return _Builder(what, DERIVATIONS, FUNCTIONS, derivations=True).run(text)
+
+
+def parse_number(value, what, rational=True, limits=USER):
+    """A number from outside -> an exact SymPy number, or `EosError` naming `what`.
+
+    `value` is a string (the expression grammar without symbols: ``"0.01"``, ``"1/100"``,
+    ``"2**-7"``; decimals are exact, ``"0.1"`` is 1/10), an int, or a finite float (read as
+    its shortest decimal, so TOML ``0.1`` is 1/10 as well). With `rational` the result must be
+    rational; otherwise any finite real constant (``sqrt(2)``) is accepted."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise EosError(f"{what}: expected a number, got {_show(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EosError(f"{what}: expected a finite number, got {value}")
+        value = repr(value)
+    elif isinstance(value, int):
+        if abs(value).bit_length() > limits.digits * 3.33:
+            raise EosError(f"{what}: a number with more than {limits.digits} digits")
+        return sp.Integer(value)
+    expr = parse_expression(value, what, limits)
+    if expr.free_symbols:
+        raise EosError(f"{what}: expected a number, got {_show(value)} (it names "
+                       f"{', '.join(sorted(s.name for s in expr.free_symbols))})")
+    if expr.is_Rational:
+        return expr
+    if rational:
+        raise EosError(f"{what}: expected an exact rational number such as 0.01 or 1/100, got "
+                       f"{_show(value)}")
+    if expr.is_real is not True or not expr.is_finite:
+        raise EosError(f"{what}: expected a finite real number, got {_show(value)}")
+    return expr
+
+
+def to_sympy(obj):
+    """An internal SymPy object or Python number as SymPy (`sympy.sympify` without its string
+    path): text is refused, it must come through `parse_expression` or `parse_number`."""
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"to_sympy: text must be parsed first, got {_show(obj)}")
+    return sp.sympify(obj, strict=True)  # audited: strict=True refuses strings
 
 
 def degree_bound(expr):
