@@ -253,7 +253,7 @@ def validate_claim(entry, source, index):
             raise _Fail("id", f"expected a name such as U1 (a letter, then letters, digits, "
                               f"_ . -; at most 32), got {_kind(cid)}")
         kind = entry["kind"]
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise _Fail("kind", f"unknown kind {_kind(kind)}; expected one of "
                                 f"{', '.join(KINDS)}")
         spec = {**COMMON, **KINDS[kind]}

@@ -48,7 +48,9 @@ def main(argv=None):
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers below
+        return code
     except Interrupted as exc:
         print(f"interrupted: {str(exc).removeprefix('interrupted: ')}", file=sys.stderr)
         return 130

@@ -259,12 +259,11 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
         folder.mkdir(parents=True, exist_ok=True)
         key = _spec_hash(model, starts, etas, steps, every, radius, tol, chunk)
         spec_file = folder / "spec.json"
-        if spec_file.exists() and _spec_key(spec_file) != key:
-            raise EosError(f"sweep: checkpoint {folder} holds a different sweep; use another "
-                           "folder or delete it")
-        atomic_write(spec_file, json.dumps({"hash": key, "model": model.name, "etas": etas,
-                                            "steps": steps, "points": n,
-                                            "chunks": len(jobs)}), "sweep checkpoint")
+        spec = {"hash": key, "model": model.name, "etas": etas, "steps": steps, "points": n,
+                "chunks": len(jobs)}
+        if spec_file.exists() and _read_spec(spec_file) != spec:
+            raise EosError(f"sweep: checkpoint {folder} holds a different sweep (or its "
+                           "spec.json was changed); use another folder or delete it")
     results, todo = {}, []
     for j, job in enumerate(jobs):
         f = folder / f"chunk_{j:05d}.npz" if folder else None
@@ -272,6 +271,8 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
             results[j] = load_chunk(f, key, j, job, starts.shape[1])
         else:
             todo.append(j)
+    if folder:  # written once the folder's chunks are known to be this sweep's
+        atomic_write(spec_file, json.dumps(spec), "sweep checkpoint")
     loaded = len(results)
     bar = tqdm(total=len(jobs), initial=loaded, desc=f"sweep {model.name}", unit="chunk",
                leave=False, disable=not progress)
@@ -302,10 +303,10 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
     return _assemble(model, starts, etas, steps, jobs, results, shape, len(todo), loaded)
 
 
-def _spec_key(spec_file):
+def _read_spec(spec_file):
     try:
-        return json.loads(spec_file.read_text(encoding="utf-8")).get("hash")
-    except (OSError, ValueError, AttributeError, UnicodeDecodeError):
+        return json.loads(spec_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         raise EosError(f"sweep: {spec_file} is damaged; delete it (the chunks carry their "
                        "own fingerprints)") from None
 

@@ -22,6 +22,7 @@ import ast
 import keyword
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
@@ -168,7 +169,9 @@ class _Builder:
         if "\x00" in text:
             self.fail("a NUL character is not allowed")
         try:
-            tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+            with warnings.catch_warnings():  # "invalid decimal literal" etc.: not for users
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             self.fail("cannot parse (expected numbers, names, + - * / ** and parentheses)")
         self.source = text.replace("^", "**").strip()
