@@ -305,3 +305,140 @@ def test_output_into_a_closed_pipe_ends_quietly(argv):
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
     assert proc.returncode == 141 and err.strip() == "", err
+
+
+# ------------------------------------------------ planted code in every CLI argument
+
+#: A cheap valid command line for every (sub)command.
+BASES = {
+    "models": ["models"],
+    "derive": ["derive", "--model", "two-scalar", "--check", "--time-budget", "1"],
+    "check": ["check", "C2"],
+    "verify": ["verify", "--quick"],
+    "trajectory": TRAJ + ["--steps", "3"],
+    "sweep": ["sweep", "--eta", "0.2", "--grid", "x=2:2.5:3", "--grid", "y=0.2:0.3:3",
+              "--steps", "20", "--no-progress"],
+    "figures": ["figures", "--quick"],
+    "certify two-cycle": ["certify", "two-cycle", "--eta", "3/5", "--near", "x=0.9,y=0.9"],
+    "certify orbit": ["certify", "orbit", "--eta", "3/5", "--near", "x=0.9,y=0.9"],
+    "certify flip": ["certify", "flip", "--eta-interval", "1/10,1/9", "--pieces", "1"],
+    "certify remainder": ["certify", "remainder", "--budget", "5"],
+    "certify band": ["certify", "band", "--budget", "5"],
+    "certify inequality": ["certify", "inequality", "x**2 + 1 > 0", "--box", "x=-1:1",
+                           "--budget", "5"],
+}
+#: Output folders of long commands: a planted value there is only a (strange) folder name,
+#: accepted and never parsed; running the whole command for it would take minutes.
+PATHS_ONLY = {("verify", "--report"), ("figures", "--out")}
+
+
+def value_options():
+    """(command, option or positional index, base argv) for every argument taking a value."""
+    from eos_symbolic.cli.main import build_parser
+
+    def walk(parser, prefix):
+        for action in parser._actions:
+            if isinstance(action, __import__("argparse")._SubParsersAction):
+                for name, sub in action.choices.items():
+                    yield from walk(sub, prefix + [name])
+        name = " ".join(prefix)
+        if name not in BASES:
+            return
+        for action in parser._actions:
+            if action.nargs == 0 or action.dest in ("help",) or isinstance(
+                    action, __import__("argparse")._SubParsersAction):
+                continue
+            yield name, action.option_strings[0] if action.option_strings else None, action
+
+    return list(walk(build_parser(), []))
+
+
+def planted_argv(name, option, action, payload):
+    argv = list(BASES[name])
+    if option is None:  # positional: replace the base's value
+        if name == "check":
+            return ["check", payload]
+        return [a if a != "x**2 + 1 > 0" else payload for a in argv]
+    if option in argv:
+        argv[argv.index(option) + 1] = payload
+        return argv
+    return argv + [option, payload]
+
+
+def test_code_planted_in_every_cli_argument_never_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    marker = tmp_path / "ran"
+    payloads = [f"__import__('pathlib').Path({str(marker)!r}).touch() or 3",
+                f"exec(\"open({str(marker)!r}, 'w')\")"]
+    seen = set()
+    runs = 0
+    for name, option, action in value_options():
+        seen.add((name, option))
+        if (name, option) in PATHS_ONLY:
+            continue
+        for payload in payloads:
+            rc = main(planted_argv(name, option, action, payload))
+            err = capsys.readouterr().err
+            assert not marker.exists(), (name, option)
+            assert rc in (0, 1, 2) and "Traceback" not in err, (name, option, err)
+            runs += 1
+    # every command and the arguments users type most are covered
+    assert {("trajectory", "--eta"), ("trajectory", "--loss"), ("sweep", "--grid"),
+            ("certify inequality", None), ("check", None), ("derive", "--loss"),
+            ("certify two-cycle", "--near"), ("check", "--claims")} <= seen
+    print(f"\n{runs} command lines with planted code in {len(seen)} arguments of "
+          f"{len(BASES)} commands: nothing ran")
+
+
+# ------------------------------------------------------------------------ time budgets
+
+def _spin(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+@pytest.mark.parametrize("outer, inner, work, who", [
+    (1, 5, 3, "outer"), (5, 1, 3, "inner"), (None, 0.5, 3, "inner")])
+def test_time_budgets_nest(outer, inner, work, who):
+    from eos_symbolic.symbolic.limits import time_budget
+    start = time.perf_counter()
+    with pytest.raises(EosError, match=f"^{who}: stopped after"):
+        with time_budget(outer, "outer"):
+            with time_budget(inner, "inner"):
+                _spin(work)
+    assert time.perf_counter() - start < min(v for v in (outer, inner) if v) + 0.5
+
+
+def test_a_user_claim_gets_a_time_budget(tmp_path, monkeypatch):
+    import dataclasses
+
+    from eos_symbolic.claims import verify
+    from eos_symbolic.claims.registry import load_claims_file
+    monkeypatch.setattr(verify, "LIMITS", dataclasses.replace(verify.LIMITS,
+                                                              user_claim_seconds=0.05))
+    p = tmp_path / "c.toml"
+    p.write_text('[[claim]]\nid = "U1"\nkind = "identity"\nlhs = "(x + y + z + w + a)**12"\n'
+                 'rhs = "(x + y + z + w + a)**10*(x**2 + 2*x*(y + z + w + a) + (y + z + w + a)**2)"'
+                 '\n')
+    v = verify.check_claim(load_claims_file(p)[0])
+    assert v.verdict == "inconclusive" and "claim U1: stopped after 1 s" in v.evidence["reason"]
+
+
+def test_sigint_during_derive_exits_130_and_writes_nothing(tmp_path):
+    out = tmp_path / "d"
+    proc = subprocess.Popen([sys.executable, "-m", "eos_symbolic", "derive", "--model",
+                             "two-scalar", "--model", "four-scalar", "--out", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        err = b""
+        while b" s\n" not in err and proc.poll() is None:  # first model done: mid-run
+            err += proc.stderr.read1(4096)
+        proc.send_signal(signal.SIGINT)
+        err += proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    last = err.decode().strip().splitlines()[-1]
+    assert proc.returncode == 130, err
+    assert last.startswith("interrupted: derive stopped after") and "nothing was written" in last
+    assert not out.exists()

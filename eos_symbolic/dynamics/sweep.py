@@ -21,6 +21,7 @@ eos-symbolic[dask]``); by default they run here, on numba's threads.
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -317,7 +318,18 @@ def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish
     except ImportError:
         raise EosError("sweep: --scheduler needs dask (pip install 'eos-symbolic[dask]')") \
             from None
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        if not isinstance(scheduler, str) or not re.match(
+                r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$", scheduler):
+            raise EosError(f"sweep: --scheduler: expected an address such as "
+                           f"tcp://host:8786, got {str(scheduler)[:60]!r}")
+        try:
+            client = Client(scheduler, timeout=20)
+        except (OSError, ValueError, TimeoutError) as exc:
+            raise EosError(f"sweep: --scheduler {scheduler}: cannot connect "
+                           f"({type(exc).__name__})") from None
     try:
         futures = {}
         for j in todo:

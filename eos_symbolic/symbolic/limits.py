@@ -16,6 +16,7 @@ be forced. Costs are measured on the 2-core reference machine and rounded up:
 import math
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -38,6 +39,7 @@ class Limits:
     ensemble_starts: int = 4096
     series_weight: int = 64  # numerator and denominator of an expansion weight
     symbolic_seconds: float = 600.0
+    user_claim_seconds: float = 300.0  # one user claim's checker (paper claims: unbounded)
     certify_boxes: int = 10 ** 6
 
 
@@ -98,31 +100,46 @@ def check_trajectory(steps, dps, coords, every, force=False):
     require("dps", dps, LIMITS.dps, force, est)
 
 
+#: Deadlines of the active `time_budget` blocks, outermost first.
+_DEADLINES = []
+
+
 @contextmanager
 def time_budget(seconds, what):
     """Stop the block after `seconds` of wall time with one line naming `what`.
 
-    Runs only in the main thread (it uses SIGALRM); elsewhere, and with `seconds` None, the
-    block runs unbounded. A symbolic step stopped this way leaves no partial result behind.
+    Budgets nest (an inner one never extends an outer one). Runs only in the main thread
+    (it uses SIGALRM); elsewhere, and with `seconds` None, the block runs unbounded. A
+    symbolic step stopped this way leaves no partial result behind.
     """
     if not seconds or threading.current_thread() is not threading.main_thread() \
             or not hasattr(signal, "setitimer"):
         yield
         return
-
-    def stop(signum, frame):
-        raise _OverBudget
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    deadline = time.monotonic() + seconds
+    if _DEADLINES:
+        deadline = min(deadline, _DEADLINES[-1])
+    old = signal.signal(signal.SIGALRM, _alarm)
+    _DEADLINES.append(deadline)
+    signal.setitimer(signal.ITIMER_REAL, max(1e-3, deadline - time.monotonic()))
     try:
         yield
     except _OverBudget:
+        if len(_DEADLINES) > 1 and _DEADLINES[-2] <= deadline:
+            raise  # the outer budget ran out: it reports
         raise EosError(f"{what}: stopped after {math.ceil(seconds)} s (the time budget for "
-                       "symbolic work); simplify the input or raise --time-budget") from None
+                       "this work); simplify the input or raise the budget "
+                       "(--time-budget)") from None
     finally:
+        _DEADLINES.pop()
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+        if _DEADLINES:
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, _DEADLINES[-1] - time.monotonic()))
+
+
+def _alarm(signum, frame):
+    raise _OverBudget
 
 
 class _OverBudget(BaseException):

@@ -55,7 +55,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 @dataclass(frozen=True)
 class Limits:
     """Bounds checked before anything is built: text length, nesting depth, digits of a
-    literal, size of an integer exponent and bits of an exact power's result."""
+    literal, size of an integer exponent and bits of an exact power's result; on the built
+    expression, its total degree and the number of terms it can have once expanded."""
 
     length: int = 2000
     depth: int = 60
@@ -63,12 +64,13 @@ class Limits:
     exponent: int = 64
     bits: int = 4096
     degree: int = 256
+    terms: int = 20000
 
 
 USER = Limits()
 #: `derivations.json` holds long expanded polynomials (two-step maps) with large exponents.
 DERIVATIONS = Limits(length=2_000_000, depth=200, digits=2000, exponent=4096, bits=1 << 16,
-                     degree=1 << 14)
+                     degree=1 << 14, terms=10 ** 9)
 
 
 def parse_expression(text, what="expression", limits=USER, functions=None):
@@ -145,6 +147,30 @@ def degree_bound(expr):
     return max(degree_bound(a) for a in expr.args)
 
 
+def terms_bound(expr, cap):
+    """An upper bound (capped at `cap` + 1) on the number of terms of `expr` expanded: a
+    sum adds, a product multiplies, $p^n$ has at most $\binom{n + k - 1}{k - 1}$ terms for a
+    p of k terms (the monomials of degree n in k letters)."""
+    if isinstance(expr, (sp.Tuple, sp.MatrixBase, tuple)):
+        return min(cap + 1, sum(terms_bound(e, cap) for e in expr))
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return 1
+    if expr.is_Add:
+        return min(cap + 1, sum(terms_bound(a, cap) for a in expr.args))
+    if expr.is_Mul:
+        out = 1
+        for a in expr.args:
+            out = min(cap + 1, out * terms_bound(a, cap))
+        return out
+    k = terms_bound(expr.args[0], cap)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and k > 1:
+        n = int(expr.exp)
+        if k > cap:
+            return cap + 1
+        return min(cap + 1, math.comb(n + k - 1, k - 1))
+    return min(cap + 1, max(terms_bound(a, cap) for a in expr.args))
+
+
 def _show(text, n=60):
     s = repr(text)
     return s if len(s) <= n else s[:n - 4] + "...'"
@@ -179,6 +205,8 @@ class _Builder:
             out = self.node(tree.body, 0)
             if degree_bound(out) > self.limits.degree:
                 self.fail(f"polynomial degree above {self.limits.degree}")
+            if terms_bound(out, self.limits.terms) > self.limits.terms:
+                self.fail(f"more than {self.limits.terms} terms once expanded")
             return out
         except EosError:
             raise
