@@ -90,7 +90,8 @@ def load_claims_file(path):
     one `EosError` line naming the file, the claim and the field."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:  # bounded read: a device or a pipe cannot flood memory
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise EosError(f"claims file {path} does not exist") from None
     except IsADirectoryError:
@@ -98,8 +99,8 @@ def load_claims_file(path):
     except OSError as exc:
         raise EosError(f"claims file {path}: cannot read it ({exc.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise EosError(f"claims file {path}: {len(raw):,} bytes, more than the "
-                       f"{MAX_FILE_BYTES:,} a claims file may have")
+        raise EosError(f"claims file {path}: more than the {MAX_FILE_BYTES:,} bytes a claims "
+                       "file may have")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -55,7 +55,8 @@ def main(argv=None):
         print(f"interrupted: {str(exc).removeprefix('interrupted: ')}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
-        print("interrupted: stopped before anything was saved", file=sys.stderr)
+        print("interrupted: stopped (this command keeps no checkpoint; files it finished "
+              "are complete)", file=sys.stderr)
         return 130
     except EosError as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)
