@@ -1,7 +1,7 @@
 """`eos-symbolic check` and `eos-symbolic verify`: verdicts for the paper's and users' claims."""
 import time
 
-from .common import write_json
+from .common import check_outputs, write_json
 
 
 def _print_verdicts(verdicts):
@@ -32,6 +32,7 @@ def _run_claims(args, claims, selfchecks=()):
 
 def cmd_check(args):
     from ..claims.registry import claims_with_user_file, select
+    check_outputs(args, "json", directories=("report",))
     _run_claims(args, select(claims_with_user_file(args.claims), args.ids))
     return 0
 
@@ -39,6 +40,7 @@ def cmd_check(args):
 def cmd_verify(args):
     from ..claims.registry import claims_with_user_file
     from ..claims.selfcheck import run_selfchecks
+    check_outputs(args, "json", directories=("report",))
     claims = claims_with_user_file(args.claims)
     selfchecks = run_selfchecks(quick=args.quick)
     bad = [s for s in selfchecks if s["verdict"] == "refuted"]
