@@ -232,15 +232,36 @@ def test_sweep_cli(tmp_path):
 
 
 @pytest.mark.parametrize("opts, message", [
-    (["--eta", "nan"], "eta > 0"), (["--eta", "-0.2"], "eta > 0"), (["--eta", "0"], "eta > 0"),
-    (["--eta", "0.2", "--steps", "0"], "steps must be an integer >= 1"),
-    (["--eta", "0.2", "--grid", "x=nan:1:4"], "finite")])
+    (["--eta", "nan"], "--eta: expected a number, got 'nan'"),
+    (["--eta", "-0.2"], "--eta: expected a positive number"),
+    (["--eta", "0"], "--eta: expected a positive number"),
+    (["--eta", "abc"], "--eta: expected a number"),
+    (["--eta", "0.2", "--steps", "0"], "--steps: expected an integer >= 1"),
+    (["--eta", "0.2", "--steps", "-5"], "--steps: expected an integer >= 1"),
+    (["--eta", "0.2", "--steps", "x"], "argument --steps: invalid int value: 'x'"),
+    (["--eta", "0.2", "--grid", "x=nan:1:4"], "--grid x: expected a number"),
+    (["--eta", "0.2", "--grid", "x=3:1:4"], "--grid x: expected LO < HI, got 3:1"),
+    (["--eta", "0.2", "--grid", "x=1:3:0"], "--grid x: N = 0 points"),
+    (["--eta", "0.2", "--grid", "x=1:3:-4"], "--grid x: N must be a whole number"),
+    (["--eta", "0.2", "--band", "-1"], "--band: expected a positive number"),
+    (["--eta", "0.2", "--fixed", "z=oops"], "--fixed z: expected a number")])
 def test_sweep_rejects_bad_input_with_one_line(opts, message, capsys):
     args = ["sweep", "--model", "four-scalar", "--grid", "x=2.2:2.8:4", "--grid",
             "y=0.3:0.5:4", "--steps", "100", "--no-progress"]
     assert main(args + opts) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_huge_grid_is_refused_before_anything_is_allocated(capsys):
+    import time
+    start = time.perf_counter()
+    rc = main(["sweep", "--eta", "0.2", "--grid", "x=0.05:3.5:1000000000", "--grid",
+               "y=0.05:3.5:2", "--steps", "50000", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and time.perf_counter() - start < 5
+    assert "2,000,000,000 is above the documented maximum 4,194,304" in err
+    assert "GB of results" in err and "--force" in err and err.count("\n") == 1
 
 
 def test_user_model_with_three_coordinates_and_numeric_sharpness():

@@ -2,15 +2,16 @@
 
 - ``$…$`` and ``$$…$$`` in docstrings become the ``:math:`` role and the ``math`` directive
   (the docstrings keep the notation that reads well in ``help()``);
-- ``.. automodules:: PACKAGE`` documents the package and every module in it (recursively),
-  so a module added to a layer appears in the reference without editing the docs.
+- ``.. automodules:: PACKAGE`` documents the package and every module in it (recursively;
+  ``:modules-only:`` for the package's own modules), so a module added to a layer appears in
+  the reference without editing the docs.
 """
 import importlib
 import pkgutil
 import re
 
 from docutils import nodes
-from docutils.parsers.rst import Directive
+from docutils.parsers.rst import Directive, directives
 from docutils.statemachine import StringList
 from sphinx.util.nodes import nested_parse_with_titles
 
@@ -41,25 +42,32 @@ def dollar_math(app, what, name, obj, options, lines):
     lines[:] = new
 
 
-def _modules(package):
+def _modules(package, subpackages=True):
+    """`package` and its modules, depth first (without `subpackages`: its own modules)."""
     mod = importlib.import_module(package)
-    names = [package]
+    names = [package] if subpackages else []
     for info in pkgutil.iter_modules(mod.__path__, package + "."):
         if info.name.rsplit(".", 1)[1].startswith("_"):
             continue
-        names += _modules(info.name) if info.ispkg else [info.name]
+        if info.ispkg:
+            names += _modules(info.name) if subpackages else []
+        else:
+            names.append(info.name)
     return names
 
 
 class AutoModules(Directive):
-    """``.. automodules:: PACKAGE``: a section with ``automodule`` per module."""
+    """``.. automodules:: PACKAGE``: a section with ``automodule`` per module; with the
+    ``:modules-only:`` flag only the package's own modules, each with a heading."""
 
     required_arguments = 1
+    option_spec = {"modules-only": directives.flag}
 
     def run(self):
         rst = []
-        for i, name in enumerate(_modules(self.arguments[0])):
-            if i:
+        only = "modules-only" in self.options
+        for i, name in enumerate(_modules(self.arguments[0], subpackages=not only)):
+            if i or only:
                 title = f"``{name}``"
                 rst += [title, "-" * len(title), ""]
             rst += [f".. automodule:: {name}", ""]

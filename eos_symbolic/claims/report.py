@@ -7,22 +7,15 @@ from `sympy.printing.mathml`, which browsers render without any script or networ
 embedded, evidence in collapsible tables; `report_html`). Formulas are found in the
 toolkit's own text by `mathtext`; prose is escaped, never read as markup.
 """
-import os
 from pathlib import Path
 
+from ..saving import atomic_write
 from .report_html import to_html
 from .report_markdown import to_markdown
 from .report_parts import key_number
 from .summary import SYMBOL
 
 __all__ = ["SYMBOL", "key_number", "to_html", "to_markdown", "write_report"]
-
-
-def _write(path, text):
-    """Write `text` to `path` atomically (a reader never sees half a report)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def drawn_figures(out, verdicts):
@@ -40,6 +33,8 @@ def write_report(out, claims, verdicts, selfchecks=(), seconds=None):
     out.mkdir(parents=True, exist_ok=True)
     figures = drawn_figures(out, verdicts)
     md = to_markdown(claims, verdicts, selfchecks, seconds, figures)
-    _write(out / "report.md", md)
-    _write(out / "report.html", to_html(claims, verdicts, selfchecks, seconds, figures))
+    # atomic: a reader never sees half a report
+    atomic_write(out / "report.md", md, "report")
+    atomic_write(out / "report.html", to_html(claims, verdicts, selfchecks, seconds, figures),
+                 "report")
     return out / "report.md", out / "report.html"

@@ -1,7 +1,7 @@
 """`eos-symbolic check` and `eos-symbolic verify`: verdicts for the paper's and users' claims."""
 import time
 
-from .common import write_json
+from .common import check_outputs, write_json
 
 #: Where `verify` writes its report unless `--report DIR` or `--no-report` is given.
 DEFAULT_REPORT = "reports"
@@ -44,6 +44,7 @@ def _run_claims(args, claims, selfchecks=None, seconds=None):
 
 def cmd_check(args):
     from ..claims.registry import claims_with_user_file, select
+    check_outputs(args, "json", directories=("report",))
     _run_claims(args, select(claims_with_user_file(args.claims), args.ids))
     return 0
 
@@ -52,11 +53,12 @@ def cmd_verify(args):
     from ..claims.registry import claims_with_user_file
     from ..claims.selfcheck import NOT_APPLICABLE, run_selfchecks
     from ..claims.summary import selfcheck_counts, wrap
-    claims = claims_with_user_file(args.claims)
     if args.no_report:
         args.report = None
     elif not args.report:
         args.report = DEFAULT_REPORT
+    check_outputs(args, "json", directories=("report",))
+    claims = claims_with_user_file(args.claims)
     start = time.perf_counter()
     selfchecks = run_selfchecks(quick=args.quick)
     seconds = {"self-checks": time.perf_counter() - start}

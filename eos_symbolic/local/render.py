@@ -10,6 +10,8 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import EosError
+from ..saving import atomic_write
+from ..symbolic.limits import time_budget
 from ..symbolic.mathtext import to_markdown as prose
 from .catalogue import derive_model
 from .normal_form import normal_forms
@@ -107,24 +109,32 @@ def normal_form_table(models):
     return lines
 
 
-def render_all(models, progress=None):
-    """All files for `models`; `progress(name, seconds)` is called after each model."""
-    files = {"README.md": index_page(models)}
+def render_all(models, progress=None, seconds=None):
+    """All files for `models`; `progress(name, seconds)` is called after each model. Each
+    model's derivation runs under a time budget of `seconds` (`limits.time_budget`)."""
+    with time_budget(seconds, "derive: the index of all models"):
+        files = {"README.md": index_page(models)}
     for m in models:
         start = time.perf_counter()
-        files.update(render_model(m))
+        with time_budget(seconds, f"derive {m.name}"):
+            files.update(render_model(m))
         if progress:
             progress(m.name, time.perf_counter() - start)
     return files
 
 
 def write_files(files, out):
-    """Write ``{relative path: text}`` under `out`; returns the paths written."""
+    """Write ``{relative path: text}`` under `out`, each file atomically; returns the paths
+    written."""
     written = []
     for rel, text in sorted(files.items()):
         path = Path(out) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EosError(f"derive --out {out}: cannot create {path.parent} "
+                           f"({exc.strerror})") from None
+        atomic_write(path, text, "derive --out")
         written.append(path)
     return written
 

@@ -46,6 +46,7 @@ class ArbRunner:
         self.names = self.engine.names
         self.n = len(self.names)
         ns = {"F": self.engine.raw_step, "DF": self.engine.raw_jacobian, "arb": self.arb}
+        # audited: exec of source generated here from SymPy expressions (printer output)
         exec(compile(centred_source(self.n), "<eos-centred-form>", "exec"), ns)
         self._two, self._one = ns["two_steps"], ns["one_step"]
 

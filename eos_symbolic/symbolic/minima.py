@@ -130,6 +130,7 @@ def eos_range(model):
     crit = [r for r in sp.Poly(num, u).real_roots() if r > 0]
     if not crit:
         raise EosError(f"{model.name}: sharpness on the minima has no minimum over u > 0")
+    # audited: nsimplify of an exact algebraic number (closed form of a root), no text
     return sp.nsimplify(2 / min(sp.simplify(S.subs(u, r)) for r in crit))
 
 
