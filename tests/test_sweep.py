@@ -279,3 +279,16 @@ def test_user_model_with_three_coordinates_and_numeric_sharpness():
         D = np.array([[1, -1, 0], [-1, 1, 0], [0, 0, 0]]) / 5
         assert res.sharpness[0] == pytest.approx(np.linalg.eigvalsh(
             np.outer(grad, grad) + D)[-1], rel=1e-8)
+
+
+def test_sweep_cli_from_checkpoint_says_nothing_computed(tmp_path, capsys):
+    args = ["sweep", "--eta", "0.2", "--grid", "x=2.2:2.8:8", "--grid", "y=0.3:0.5:8",
+            "--steps", "2000", "--chunk", "32", "--no-progress",
+            "--checkpoint", str(tmp_path / "ck")]
+    assert main(args) == 0
+    assert "point-steps/s" in capsys.readouterr().out
+    assert main(args + ["--json", str(tmp_path / "again.json")]) == 0
+    out = capsys.readouterr().out
+    assert "nothing computed, all 2 chunks loaded from the checkpoint" in out
+    assert "point-steps/s" not in out
+    assert json.loads((tmp_path / "again.json").read_text())["point_steps_per_second"] is None

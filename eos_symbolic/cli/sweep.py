@@ -86,11 +86,18 @@ def cmd_sweep(args):
         print(f"eta = {e:g}: {f['converged']:.2%} converged, {f['diverged']:.2%} diverged, "
               f"{f['undecided']:.2%} undecided; limit sharpness in (2/eta - {args.band:g}, "
               f"2/eta): {band:.2%}")
-    rate = len(res.status) * args.steps / max(seconds, 1e-9)
-    print(f"{len(res.status)} points x {args.steps} steps in {seconds:.1f} s wall, kernel build "
-          f"included "
-          f"({rate:.3g} point-steps/s; chunks computed {res.chunks_computed}, "
-          f"loaded {res.chunks_loaded})")
+    computed, loaded = res.chunks_computed, res.chunks_loaded
+    # chunks are equal in size but for the last of each eta: the computed share is close
+    share = computed / max(computed + loaded, 1)
+    rate = len(res.status) * share * args.steps / max(seconds, 1e-9) if computed else None
+    if computed:
+        print(f"{len(res.status)} points x {args.steps} steps in {seconds:.1f} s wall, kernel "
+              f"build included ({rate:.3g} point-steps/s"
+              + (f" over the {computed} chunks computed; {loaded} loaded from the checkpoint)"
+                 if loaded else ")"))
+    else:
+        print(f"{len(res.status)} points x {args.steps} steps: nothing computed, all {loaded} "
+              f"chunks loaded from the checkpoint ({seconds:.1f} s)")
     if args.out:
         res.save(args.out)
         print(f"per-point arrays: {args.out}")

@@ -75,7 +75,7 @@ def balanced_line_map(model):
 
 def orbit_diagram(m, params, start, transient=2000, keep=200, escape=1e3):
     """Attractor samples of `m` for each parameter: arrays (param, value) of the `keep`
-    iterates after `transient` (orbits leaving |u| < escape are dropped)."""
+    iterates after `transient` (orbits leaving $|u|$ < `escape` are dropped)."""
     p = np.asarray(params, dtype=float)
     u = np.full_like(p, float(start))
     with np.errstate(all="ignore"):

@@ -2,7 +2,7 @@
 
 Each point (start $u_0$, step $\\eta$) is iterated with the generated numba kernel
 (`sweep_kernel`) for `steps` steps and classified: ``converged`` (one-step displacement
-below `tol` (1 + |u|) at the end, having stayed so since step `steps_taken`), ``diverged``
+below `tol` $(1 + |u|)$ at the end, having stayed so since step `steps_taken`), ``diverged``
 (left $|u_i| < R$ or became non-finite at step `steps_taken`, resolution `every` steps) or
 ``undecided`` (still moving: slow convergence, a cycle, chaos). For converged points the
 limit, its sharpness $S$ (largest Hessian eigenvalue, closed form when the model has one)

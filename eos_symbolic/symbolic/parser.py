@@ -77,7 +77,14 @@ def parse_expression(text, what="expression", limits=USER, functions=None):
     """User text -> SymPy expression, or `EosError` naming `what` (one line).
 
     Only the grammar of the module docstring is accepted; decimals are exact rationals.
-    `functions` (default `FUNCTIONS`) is the table of callable names."""
+    `functions` (default `FUNCTIONS`) is the table of callable names.
+
+    >>> parse_expression("2*x**2 + 0.5")
+    2*x**2 + 1/2
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    eos_symbolic.errors.EosError: expression: function '__import__' is not allowed ..."""
     expr = _Builder(what, limits, functions or FUNCTIONS, derivations=False).run(text)
     if not isinstance(expr, sp.Expr):
         raise EosError(f"{what}: {_show(text)} is not a scalar expression")
