@@ -49,7 +49,9 @@ def straight_line(exprs, variables, params=(), shared=(), squares=False, horner=
     takes its cheapest form (`opcount.cheapest_form`).
     """
     if squares:
+        # audited: sympify of SymPy objects handed in by the package, no text
         exprs = [extract_squares(sp.sympify(e)) for e in exprs]
+        # audited: as above
         shared = [(s, extract_squares(sp.sympify(e))) for s, e in shared]
     consts = {}
     counter = iter(range(10 ** 9))
@@ -80,6 +82,7 @@ def straight_line(exprs, variables, params=(), shared=(), squares=False, horner=
         return -hoist(-c) if coeff.is_negative and rest != 1 else hoist(c)
 
     shared = list(shared)
+    # audited: sympify of SymPy objects handed in by the package, no text
     hoisted = [hoist(sp.sympify(e)) for _, e in shared] + [hoist(sp.sympify(e)) for e in exprs]
     setup = _split_powers(_cse_pairs(list(consts.items()), "_s"), "_r")
     replaced, reduced = sp.cse(hoisted, symbols=sp.numbered_symbols("_t"), order="none")
@@ -323,8 +326,9 @@ def compile_expressions(exprs, variables, params=(), increments=False, shared=()
     """Compile `exprs` (outputs, or increments $f(v) - v$ if `increments`) into a
     `CompiledFunction`; `shared` and `horner` as in `straight_line` (squares are always
     extracted), `guard` as in `generate_source`. See the module docstring."""
+    # audited: sympify of SymPy objects handed in by the package, no text
     key = (tuple(sp.sympify(e) for e in exprs), tuple(variables), tuple(params), increments,
-           tuple((s, sp.sympify(e)) for s, e in shared), horner, guard)
+           tuple((s, sp.sympify(e)) for s, e in shared), horner, guard)  # audited: as above
     return _compile_cached(key)
 
 

@@ -109,6 +109,18 @@ def content_key(model, tag):
                   sp.srepr(model.gd_map))
 
 
+def coordinate_count(model):
+    """How many reduced coordinates `model` has, read from any cached kernels of a lazy
+    built-in model (so a warm run need not derive it), else from the model."""
+    lazy = getattr(model, "lazy_name", None)
+    for tag in COORDS if lazy else ():
+        pointer = load_bundle(_alias(lazy, tag))
+        data = load_bundle(pointer["target"]) if pointer else None
+        if data is not None:
+            return len(dict(data["spec"])["coords"])
+    return len(model.coords)
+
+
 def _alias(name, tag):
     return digest(code_fingerprint(), "builtin", name, tag)
 

@@ -22,7 +22,7 @@ import gmpy2
 
 from ..errors import EosError
 from .backends import number
-from .iterate import Engine, escape_radius, escaped, locate_escape, magnitude
+from .iterate import Engine, escape_radius, escaped, is_finite, locate_escape
 from .record import decimal_string, exact_string, from_exact
 
 _LOG10_2 = math.log10(2)
@@ -116,7 +116,7 @@ def decimal_row(obs, names, shown, t):
     a value is shown when finite or when it is a coordinate (`names`)."""
     values = {"step": t}
     for name, v in obs.items():
-        ok = magnitude("mpfr", v) < math.inf or name in names
+        ok = is_finite("mpfr", v) or name in names
         values[name] = decimal_string("mpfr", v, shown) if ok else None
     return values, {}
 

@@ -20,6 +20,10 @@ from .iterate import Engine, iterate
 from .kernels import chart_map
 
 _LOG10_2 = math.log10(2)
+#: Seconds to the first checkpoint of a run with a record file; then the interval doubles up
+#: to the run's `checkpoint_seconds`: a kill loses at most a few seconds of a short run, an
+#: hour's run saves every `checkpoint_seconds`.
+FIRST_CHECKPOINT = 2.0
 
 
 def make_runner(certify, model, coords, eta, rec):
@@ -93,6 +97,7 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
     digits, base_dps = plan.digits, plan.base_dps
     good_t, good_state = rec.step, state
     last_save, history = time.perf_counter(), []
+    interval = min(FIRST_CHECKPOINT, every_s)
     with tqdm(total=plan.steps, initial=rec.step, unit="step", disable=not progress,
               file=sys.stderr, dynamic_ncols=True, mininterval=0.5) as bar:
         while True:
@@ -136,11 +141,12 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
                 bar.update(t - bar.n)
                 if on_check is not None:
                     on_check(t)
-                if out and time.perf_counter() - last_save > every_s:
+                if out and time.perf_counter() - last_save > interval:
                     rec.states, spent = runner.dump(state), rec.seconds
                     rec.seconds = spent + time.perf_counter() - clock
                     rec.save(out)
                     rec.seconds, last_save = spent, time.perf_counter()
+                    interval = min(every_s, 2 * interval)
                 if switched:
                     break
             if not switched:

@@ -13,6 +13,8 @@ generators are given) goes to SymPy unchanged.
 """
 import sympy as sp
 
+from .parser import to_sympy
+
 try:  # FLINT's multivariate rings came with python-flint 0.7, `get` a little later
     from flint import fmpz_mpoly_ctx
     _RING = fmpz_mpoly_ctx.get
@@ -22,7 +24,7 @@ except (ImportError, AttributeError):  # pragma: no cover - then SymPy does the 
 
 def factor_list(expr, *gens):
     """``(content, [(factor, multiplicity), ...])`` of a polynomial over QQ (see module)."""
-    expr = sp.sympify(expr)
+    expr = to_sympy(expr)  # SymPy objects and numbers only: text is refused
     if _RING is None or (not gens and (expr.is_Mul or expr.is_Pow)):
         return sp.factor_list(expr, *gens)
     try:
@@ -40,4 +42,4 @@ def factor_list(expr, *gens):
     out = [(sp.Poly.from_dict({tuple(k): int(v) for k, v in f.to_dict().items()},
                               *poly.gens, domain=sp.ZZ), int(m)) for f, m in factors]
     out.sort(key=lambda fm: (len(fm[0].rep.to_list()), fm[1], fm[0].rep.to_list()))
-    return sp.Integer(int(content)) / sp.sympify(den), [(f.as_expr(), m) for f, m in out]
+    return sp.Rational(int(content), int(den)), [(f.as_expr(), m) for f, m in out]
