@@ -17,7 +17,7 @@ sums are Gaussian). Valid while the companions keep at least 4 digits (the linea
 beyond $\\lambda = 11$ they are `exhausted` and the run continues with two mpfr runs.
 
 `loss_profile` iterates float64 orbits with a tangent vector (the growth of a perturbation,
-$\\sum \\log_{10} |J w| $ with $w$ renormalised) to predict how many digits a transient will
+$\\sum \\log_{10} \\|J w\\|$ with $w$ renormalised) to predict how many digits a transient will
 cost before a run at high precision is started.
 """
 import math

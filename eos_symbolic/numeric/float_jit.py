@@ -14,7 +14,7 @@ Kernels (``double *`` arrays, row-major, K companions of ``nv`` coordinates):
 - ``ensemble(V, P, K, n)``: n steps of companion k (row k of V) at step size P[k];
 - ``errors(V, P, QZ, OUT, K, top, margin)``: for the m recorded quantities
   (`recorded`), QZ holds the primary's values Q then flags Z (1: exactly 0);
-  OUT receives E, D and lambda (m each): E[j] = max_k |c_kj - Q[j]| (inf if any is nan),
+  OUT receives E, D and lambda (m each): $E_j = \\max_k |c_{kj} - Q_j|$ (inf if any is nan),
   $\\lambda_j = \\log_{10}(E_j / |Q_j| / u_c)$ (-inf when E_j = 0; inf when Q_j is not a
   finite float64 away from 0), D[j] = $\\lfloor \\mathrm{top} - \\max(0, \\lambda_j) -
   \\mathrm{margin} \\rfloor^+$ the digits they leave the primary (0 when lambda is inf);
