@@ -1,20 +1,22 @@
 """Float64 companions of a high-precision run: the digits it loses, at the price of floats.
 
-A run at unit roundoff $u$ has, to first order, the error $e_t = \\sum_{s \\le t} J_{t \\leftarrow s}
-r_s$ with rounding errors $|r_s| \\lesssim u\\,|F|$: linear in $u$, amplified by the orbit's
-own Jacobians. So the digits lost, $\\lambda_t = \\log_{10}(|e_t| / u)$, are a property of the
-orbit, not of the precision. $K = 4$ float64 companions ($u_c = 2^{-53}$) run the same
-straight-line program (`compile.float_parts`, compiled by `float_jit`) from the start and with the
-step size each perturbed by $\\pm 2 u_c$ (independent samples of the rounding errors); against
-the primary mpfr run $p$ at $D$ digits they measure
+A run at unit roundoff $u$ has, to first order, the error
+$e_t = \\sum_{s \\le t} J_{t \\leftarrow s} r_s$ with rounding errors
+$|r_s| \\lesssim u\\,|F|$: linear in $u$, amplified by the orbit's own Jacobians. So the
+digits lost, $\\lambda_t = \\log_{10}(|e_t| / u)$, are a property of the orbit, not of the
+precision. $K = 4$ float64 companions ($u_c = 2^{-53}$) run the same straight-line program
+(`compile.float_parts`, compiled by `float_jit`) from the start and with the step size each
+perturbed by $\\pm 2 u_c$ (independent samples of the rounding errors); against the primary
+mpfr run $p$ at $D$ digits they measure
 $\\lambda_t = \\log_{10}(\\max_k |c_k - p| / |p| / u_c)$ per coordinate and per observable,
-and the primary then has $\\lfloor \\min(A, D) - \\max(0, \\lambda_t) - M \\rfloor$ digits: $A = D$
-for companions started with the run, $A$ = the digits certified at the step where they were
-started from the primary's state (after a transient measured by two mpfr runs); the margin
-$M = 1$ covers that the errors of two runs are two independent random sums (the largest of
-four falls short of the primary's by a factor 10 with probability about $10^{-5}$ when the
-sums are Gaussian). Valid while the companions keep at least 4 digits (the linear regime):
-beyond $\\lambda = 11$ they are `exhausted` and the run continues with two mpfr runs.
+and the primary then has $\\lfloor \\min(A, D) - \\max(0, \\lambda_t) - M \\rfloor$ digits:
+$A = D$ for companions started with the run, $A$ = the digits certified at the step where
+they were started from the primary's state (after a transient measured by two mpfr runs);
+the margin $M = 1$ covers that the errors of two runs are two independent random sums (the
+largest of four falls short of the primary's by a factor 10 with probability about
+$10^{-5}$ when the sums are Gaussian). Valid while the companions keep at least 4 digits
+(the linear regime): beyond $\\lambda = 11$ they are `exhausted` and the run continues with
+two mpfr runs.
 
 `loss_profile` iterates float64 orbits with a tangent vector (the growth of a perturbation,
 $\\sum \\log_{10} \\|J w\\|$ with $w$ renormalised) to predict how many digits a transient will
