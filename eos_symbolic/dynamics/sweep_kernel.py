@@ -107,11 +107,19 @@ def sweep_kernel(model, block=BLOCK):
     """The compiled kernel module of `model`: ``advance(V, eta, nsteps, every, radius, tol,
     status, when, offset)`` (numba, in place on the float64 array V of shape
     (coords, points), points a multiple of `block`) and ``numpy_advance(V, eta, nsteps)``."""
+    last = _LAST[0]
+    if last is not None and last[0] is model and last[1] == block:  # the same object again
+        return last[2]  # (float trajectories call this once per chunk of a few steps)
     try:
         import numba  # noqa: F401
     except ImportError:  # pragma: no cover
         raise EosError("sweep: numba is required (pip install numba)") from None
-    return _load(_generated(model, block), block)
+    mod = _load(_generated(model, block), block)
+    _LAST[0] = (model, block, mod)
+    return mod
+
+
+_LAST = [None]  # (model, block, module) of the latest call
 
 
 def numpy_iterate(model, V, eta_value, nsteps):
