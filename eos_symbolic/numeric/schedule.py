@@ -112,6 +112,7 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
                     return "escaped", escape, confirmed
                 if recorded:  # first: the companions' row leaves the state's loss cached
                     record_row(runner, rec, state, t, base_dps)
+                rec.step, rec.live = t, (runner, state)  # rows and step count agree
                 err = runner.state_error_log2(state)
                 if err is not None:
                     agree = runner.dps if err == -math.inf else (
@@ -136,7 +137,7 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
                             state = runner.downshift(state, lower)
                             rec.schedule.append([t, lower])
                             rec.precisions = list(runner.precisions)
-                rec.step, good_t, good_state = t, t, state
+                good_t, good_state = t, state
                 rec.live = (runner, state)  # dumped to exact text only when saved
                 bar.update(t - bar.n)
                 if on_check is not None:
