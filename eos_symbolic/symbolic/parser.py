@@ -34,11 +34,14 @@ def _rational(p, q):
 #: Function name -> (SymPy constructor, number of arguments).
 FUNCTIONS = {
     "sqrt": (sp.sqrt, 1), "exp": (sp.exp, 1), "log": (sp.log, 1), "sin": (sp.sin, 1),
-    "cos": (sp.cos, 1), "Rational": (_rational, 2),
+    "cos": (sp.cos, 1), "tanh": (sp.tanh, 1), "cosh": (sp.cosh, 1), "sinh": (sp.sinh, 1),
+    "Rational": (_rational, 2),
 }
+#: The transcendental functions of `FUNCTIONS` (analytic losses may use these).
+TRANSCENDENTAL = (sp.exp, sp.log, sp.sin, sp.cos, sp.tanh, sp.cosh, sp.sinh)
 #: Extra constructors of `derivations.json` text.
 _DERIVATION_CALLS = {"Eq": (lambda lhs, rhs: sp.Eq(lhs, rhs, evaluate=False), 2),
-                     "Matrix": (sp.Matrix, 1)}
+                     "Matrix": (sp.Matrix, 1), "Interval": (sp.Interval, 2)}
 _DERIVATION_ATTRS = {("Interval", "open"): sp.Interval.open,
                      ("Interval", "Lopen"): sp.Interval.Lopen,
                      ("Interval", "Ropen"): sp.Interval.Ropen}
@@ -49,7 +52,9 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 @dataclass(frozen=True)
 class Limits:
     """Bounds checked before anything is built: text length, nesting depth, digits of a
-    literal, size of an integer exponent and bits of an exact power's result."""
+    literal, size of an integer exponent, bits of an exact power's result, the degree of the
+    expanded result and how deeply transcendental functions nest (each level multiplies the
+    size of every derivative a model takes: ``tanh(tanh(...))`` grows without bound)."""
 
     length: int = 2000
     depth: int = 60
@@ -57,12 +62,13 @@ class Limits:
     exponent: int = 64
     bits: int = 4096
     degree: int = 256
+    functions: int = 4
 
 
 USER = Limits()
 #: `derivations.json` holds long expanded polynomials (two-step maps) with large exponents.
 DERIVATIONS = Limits(length=2_000_000, depth=200, digits=2000, exponent=4096, bits=1 << 16,
-                     degree=1 << 14)
+                     degree=1 << 14, functions=16)
 
 
 def parse_expression(text, what="expression", limits=USER, functions=None):
@@ -100,6 +106,16 @@ def degree_bound(expr):
     return max(degree_bound(a) for a in expr.args)
 
 
+def function_depth(expr):
+    """How deeply transcendental functions (`TRANSCENDENTAL`) nest in `expr` (0 for none)."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        return 0
+    if isinstance(expr, (sp.Tuple, sp.MatrixBase)):
+        return max((function_depth(e) for e in expr), default=0)
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    return inner + (1 if expr.func in TRANSCENDENTAL else 0)
+
+
 def _show(text, n=60):
     s = repr(text)
     return s if len(s) <= n else s[:n - 4] + "...'"
@@ -132,6 +148,9 @@ class _Builder:
             out = self.node(tree.body, 0)
             if degree_bound(out) > self.limits.degree:
                 self.fail(f"polynomial degree above {self.limits.degree}")
+            if function_depth(out) > self.limits.functions:
+                self.fail(f"functions nested more than {self.limits.functions} deep (every "
+                          "derivative of such a loss grows without bound)")
             return out
         except EosError:
             raise
