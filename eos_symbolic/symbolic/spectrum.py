@@ -9,14 +9,17 @@ from .symbols import lam
 
 
 def characteristic_factors(model):
-    """Irreducible factors over QQ of $\\det(\\lambda I - \\nabla^2 L)$ at the tied point.
+    """Irreducible factors over QQ of $\\det(\\lambda I - \\nabla^2 L)$ at the tied point (for an
+    analytic loss: factors in $\\lambda$ with the entries' expressions as coefficients).
 
     Returns a list of ``(factor, multiplicity)`` with each factor monic in $\\lambda$.
     """
     H = model.tied_hessian
     n = H.shape[0]
     charpoly = sp.expand((lam * sp.eye(n) - H).det(method="berkowitz"))
-    _, factors = sp.factor_list(charpoly, lam, *model.coords)
+    # an analytic loss: factor in lamda over its coefficient expressions only
+    gens = (lam, *model.coords) if model.is_polynomial else (lam,)
+    _, factors = sp.factor_list(charpoly, *gens)
     out = []
     for f, m in factors:
         p = sp.Poly(f, lam)
