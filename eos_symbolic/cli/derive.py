@@ -4,7 +4,13 @@ import time
 from pathlib import Path
 
 from ..symbolic.models import BUILTIN, DEFAULT_MODELS, get_model
-from .common import add_model_options, model_from_args, write_json
+from .common import (
+    add_model_options,
+    add_optimizer_option,
+    model_from_args,
+    optimizer_from_args,
+    write_json,
+)
 
 DEFAULT_OUT = "derivations"
 
@@ -25,13 +31,18 @@ def cmd_models(args):
 
 def cmd_derive(args):
     from ..local.render import drift, render_all, write_files
+    from ..rigorous.certified import certified_eos
+    rule = optimizer_from_args(args)
     if args.loss:
-        models = [model_from_args(args)]
+        models = [model_from_args(args, rule=rule)]
     else:
         models = [get_model(n) for n in (args.model or DEFAULT_MODELS)]
+        for m in models:
+            rule.bind(m)
     start = time.perf_counter()
     files = render_all(models, progress=lambda name, sec: print(
-        f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr))
+        f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr), rule=rule,
+        extra=[certified_eos])
     total = time.perf_counter() - start
     if args.check:
         bad = drift(files, args.out)
@@ -53,6 +64,7 @@ def register(sub):
 
     s = sub.add_parser("derive", help="regenerate derivations/")
     add_model_options(s, "built-in model (repeatable)", repeat=True)
+    add_optimizer_option(s)
     s.add_argument("--out", default=DEFAULT_OUT)
     s.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
     s.add_argument("--json", metavar="FILE")

@@ -2,7 +2,13 @@
 import sys
 
 from ..errors import EosError
-from .common import add_model_options, model_from_args, write_json
+from .common import (
+    add_model_options,
+    add_optimizer_option,
+    model_from_args,
+    optimizer_from_args,
+    write_json,
+)
 
 
 def cmd_trajectory(args):
@@ -17,8 +23,11 @@ def cmd_trajectory(args):
         if not args.out:
             raise EosError("resume: needs --out FILE (the record to resume from)")
         cfg = TrajectoryRecord.load(args.out).config
-        model = model_from_args(args) if (args.loss or args.model) else model_from_spec(
-            cfg["model"])
+        if not args.optimizer:
+            args.optimizer = cfg.get("optimizer")
+        rule = optimizer_from_args(args)
+        model = model_from_args(args, rule=rule) if (args.loss or args.model) else \
+            model_from_spec(cfg["model"])
         eta = args.eta if args.eta is not None else cfg["eta"]
         start = parse_start(args.start) if args.start else cfg["start"]
         steps = args.steps if args.steps is not None else cfg["steps"]
@@ -32,7 +41,8 @@ def cmd_trajectory(args):
                            "--start x=12.5,y=0.05 --steps 200000)")
         if not (args.loss or args.model):
             args.model = "four-scalar"
-        model, eta, start = model_from_args(args), args.eta, parse_start(args.start)
+        rule = optimizer_from_args(args)
+        model, eta, start = model_from_args(args, rule=rule), args.eta, parse_start(args.start)
         steps, dps = args.steps, args.dps if args.dps is not None else 30
         coords, certify = args.coords or "xy", args.certify or "two-precision"
     try:
@@ -41,7 +51,7 @@ def cmd_trajectory(args):
                                 tol=args.tol, out=args.out, resume=args.resume,
                                 progress=not args.no_progress,
                                 checkpoint_seconds=args.checkpoint_seconds,
-                                max_dps=args.max_dps)
+                                max_dps=args.max_dps, rule=rule)
     except Interrupted as exc:
         print(f"interrupted: {exc}", file=sys.stderr)
         return 130
@@ -55,6 +65,7 @@ def cmd_trajectory(args):
 def register(sub):
     s = sub.add_parser("trajectory", help="iterate the exact GD map at D digits, certified")
     add_model_options(s)
+    add_optimizer_option(s)
     s.add_argument("--eta", help="step size, e.g. 0.01 (exact decimal)")
     s.add_argument("--start", help="start, e.g. x=12.5,y=0.05 (or a=..,b=.. with --coords ab)")
     s.add_argument("--steps", type=int, help="number of GD steps N")

@@ -178,8 +178,14 @@ def _describe_limit(engine, limit, tail):
     what = "a global minimum" if loss <= max(tail, 1e-150) ** 1.5 or loss < 1e-20 else (
         f"a point with loss {loss:.3g} (not a global minimum)")
     side = "below" if gap > 0 else "above"
-    text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = 2/eta - {gap:.6g} "
-            f"({side} 2/eta; S*eta/2 = {S * eta / 2:.9f})")
+    name = getattr(engine, "threshold_name", "2/eta")
+    if name == "2/eta":
+        text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = 2/eta - {gap:.6g} "
+                f"({side} 2/eta; S*eta/2 = {S * eta / 2:.9f})")
+    else:
+        top = float(engine.two_over_eta)
+        text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = threshold - {gap:.6g} "
+                f"({side} {name} {top:.9g}; S/threshold = {S / top:.9f})")
     details = {"limit": [str(v) for v in limit], "loss": str(obs["loss"]),
                "sharpness": str(obs["sharpness"]), "gap": str(obs["gap"]),
                "sharpness_ratio": S * eta / 2}

@@ -78,19 +78,13 @@ class Model:
         params = tuple(sorted(expr.free_symbols - {eta, kappa}, key=sort_key))
         if not params:
             raise EosError(f"loss: expected at least one parameter, got the constant {expr}")
-        if rule is not None:
+        if rule is not None and not rule.is_gd:
+            check_tie_names(params, pairs)
             rule.check_ties(expr, params, pairs)
         return cls(name, expr, params, pairs, description or f"L = {expr}")
 
     def _check_ties(self):
-        tied = [v for v, _ in self.ties]
-        for v, u in self.ties:
-            if v not in self.params or u not in self.params:
-                raise EosError(f"tie {v}={u}: both sides must be parameters of the loss "
-                               f"({', '.join(map(str, self.params))})")
-            if v == u or u in tied or tied.count(v) > 1:
-                raise EosError(f"tie {v}={u}: each tie must set a distinct parameter equal to "
-                               "an untied one")
+        check_tie_names(self.params, self.ties)
         for v, u in self.ties:
             drift = sp.expand((sp.diff(self.loss, v) - sp.diff(self.loss, u)).subs(self.tie_map))
             if drift != 0 and not self.is_polynomial and sp.simplify(drift) == 0:
@@ -157,6 +151,18 @@ class Model:
     def __str__(self):
         ties = ", ".join(f"{v}={u}" for v, u in self.ties)
         return f"{self.name}: L = {self.loss}" + (f"; ties {ties}" if ties else "")
+
+
+def check_tie_names(params, ties):
+    """Each tie sets a distinct parameter equal to an untied one, both of the loss."""
+    tied = [v for v, _ in ties]
+    for v, u in ties:
+        if v not in params or u not in params:
+            raise EosError(f"tie {v}={u}: both sides must be parameters of the loss "
+                           f"({', '.join(map(str, params))})")
+        if v == u or u in tied or tied.count(v) > 1:
+            raise EosError(f"tie {v}={u}: each tie must set a distinct parameter equal to "
+                           "an untied one")
 
 
 def _check_analytic(loss, params):
