@@ -48,7 +48,9 @@ class Chart:
     $d = x^p y^q$ in that order, `phi` the polynomial $\\varphi(d) = y g_y$, `ratio` the constant
     $\\lambda = x g_x / y g_y$, `branch` 1 (larger first coordinate) or 2, `closed_form` whether
     the map comes from `reparameterise` (eq. 6) rather than the implicit route. The scale is
-    $\\kappa = \\rho s^m$ (`rho`, `m`).
+    $\\kappa = \\rho s^m$ (`rho`, `m`). Under an update `rule` (`rule_charts`) the chart sits
+    at the rule's EoS minimum, where $\\eta S = 2c$ with c = `threshold` (1 for GD): then
+    $\\rho^2 = 2c/(q \\varphi'(1))$ and every formula above holds with $\\eta/c$ for $\\eta$.
     """
 
     model: object
@@ -59,6 +61,8 @@ class Chart:
     phi: sp.Expr
     ratio: sp.Rational
     closed_form: bool
+    rule: object = None
+    threshold: sp.Rational = sp.Integer(1)
 
     @cached_property
     def slope(self):
@@ -71,7 +75,7 @@ class Chart:
 
     @cached_property
     def rho(self):
-        return sp.sqrt(sp.Rational(2) / (self.q * self.slope))
+        return sp.sqrt(sp.Rational(2) * self.threshold / (self.q * self.slope))
 
     def s_of_kappa(self):
         """$s$ as an expression in kappa: $s = (\\kappa/\\rho)^{1/m}$."""
@@ -154,7 +158,7 @@ def eos_offset_series(chart, grading):
     """
     p, q, lam = chart.p, chart.q, chart.ratio
     g = grading
-    lift = g.gen(2) ** (2 * (p + q))
+    lift = g.gen(g.scale) ** (2 * (p + q))
     X = g.const(1)
     for _ in range(g.cap // (2 * (p + q)) + 2):
         Y = (1 - lift * X ** -1 * (p * lam / q)) ** -1
