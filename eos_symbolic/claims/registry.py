@@ -21,7 +21,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: Kinds a user claims file may use (the paper's registry uses more, with custom checkers).
-USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit")
+USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit",
+              "stability-threshold", "limit-sharpness")
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ def load_claims_file(path):
                 c.formula(key)
         c.substitutions()
         validate_region_kind(c)
+        if c.kind in ("stability-threshold", "limit-sharpness"):
+            from ..symbolic.optimizers import parse_optimizer
+            parse_optimizer(c.fields.get("optimizer"))
     return claims
 
 
