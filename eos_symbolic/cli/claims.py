@@ -30,16 +30,30 @@ def _run_claims(args, claims, selfchecks=()):
     return verdicts
 
 
+def _with_optimizer(claims, spec):
+    """Claims naming an optimizer kind but no optimizer get ``--optimizer SPEC``."""
+    from dataclasses import replace
+
+    from ..symbolic.optimizers import parse_optimizer
+    if not spec:
+        return claims
+    spec = parse_optimizer(spec).spec
+    return [replace(c, fields={**c.fields, "optimizer": spec})
+            if c.kind in ("stability-threshold", "limit-sharpness")
+            and "optimizer" not in c.fields else c for c in claims]
+
+
 def cmd_check(args):
     from ..claims.registry import claims_with_user_file, select
-    _run_claims(args, select(claims_with_user_file(args.claims), args.ids))
+    claims = select(claims_with_user_file(args.claims), args.ids)
+    _run_claims(args, _with_optimizer(claims, args.optimizer))
     return 0
 
 
 def cmd_verify(args):
     from ..claims.registry import claims_with_user_file
     from ..claims.selfcheck import run_selfchecks
-    claims = claims_with_user_file(args.claims)
+    claims = _with_optimizer(claims_with_user_file(args.claims), args.optimizer)
     selfchecks = run_selfchecks(quick=args.quick)
     bad = [s for s in selfchecks if s["verdict"] == "refuted"]
     print(f"derivation self-checks: {len(selfchecks) - len(bad)}/{len(selfchecks)} passed")
@@ -59,6 +73,8 @@ def _claim_options(s):
     s.add_argument("--json", metavar="FILE")
     s.add_argument("--certify", action="store_true",
                    help="also run the rigorous Arb path (certificates) where a claim admits it")
+    s.add_argument("--optimizer", metavar="SPEC", help="update rule for claims of the kinds "
+                   "stability-threshold and limit-sharpness that name none")
 
 
 def register(sub):
