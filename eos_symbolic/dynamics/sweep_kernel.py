@@ -204,7 +204,8 @@ def kernel_source(model, block=BLOCK, rule=None):
     lines = [
         "import numba",
         "import numpy as np",
-        "from math import " + ", ".join(["sqrt"] + used),
+        "from math import sqrt",
+        *([f"from numpy import {', '.join(used)}"] if used else []),  # scalars and arrays
         "",
         f"@numba.njit(fastmath={FASTMATH}, parallel=True, cache=True)",
         "def advance(V, p0, nsteps, every, radius, tol, status, when, offset):",

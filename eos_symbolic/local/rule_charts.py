@@ -180,6 +180,8 @@ def _centre_manifold(g, maps):
         sigma[col_s] = stable
         for col, val in ((col_c, centre), (col_s, stable)):
             vec = (sub - val * sp.eye(2)).nullspace()[0]
+            if val == centre:  # scaled so that a = A + ..., b = B + ... on the manifold
+                vec = vec / vec[0]
             for r, i in enumerate(idx):
                 T[i, col] = vec[r]
     Tinv = T.inv()

@@ -60,8 +60,8 @@ def parse_optimizer(spec):
     for item in (rest.split(",") if rest.strip() else []):
         key, sep, text = (p.strip() for p in item.partition("="))
         if not sep or not _KEY.match(key) or not _NUMBER.match(text):
-            raise EosError(f"optimizer {kind}: expected NAME=VALUE with an exact non-negative "
-                           f"number such as beta=1/2 or rho=0.05, got {item.strip()!r}")
+            raise EosError(f"optimizer {kind}: expected NAME=VALUE with an exact number "
+                           f"such as beta=1/2 or rho=0.05, got {item.strip()!r}")
         if names is not None and key not in names:
             raise EosError(f"optimizer {kind}: unknown parameter {key!r}; expected "
                            f"{', '.join(names) or 'none'}")

@@ -50,7 +50,7 @@ class Threshold:
 
 def curvature_on_minima(model, rule):
     """The curvature the rule's step sees on the minima: the sharpness $S(u)$, or for a
-    preconditioner the nonzero eigenvalue of $P\,Dg$ there (Dg the reduced gradient's
+    preconditioner the nonzero eigenvalue of $P\\,Dg$ there (Dg the reduced gradient's
     Jacobian, whose nonzero eigenvalue on the minima is S)."""
     if rule.kind != "preconditioned":
         return sharpness_on_minima(model), "sharpness"
