@@ -10,6 +10,7 @@ import random
 import mpmath
 import sympy as sp
 
+from ..symbolic.parser import to_sympy
 from ..symbolic.symbols import x, y
 
 #: Default sampling boxes per symbol (claims may narrow them).
@@ -30,7 +31,7 @@ def sample_points(symbols, n=6, seed=0, domains=None, order_xy=False):
     rng = random.Random(seed)
     doms = {**DOMAINS, **(domains or {})}
     pts = []
-    simple = {s: sp.nsimplify(SIMPLE.get(s.name, 1)) for s in symbols}
+    simple = {s: to_sympy(SIMPLE.get(s.name, 1)) for s in symbols}
     if all(doms.get(s.name, (0.2, 2.0))[0] <= v <= doms.get(s.name, (0.2, 2.0))[1]
            for s, v in simple.items()):
         pts.append(simple)

@@ -3,7 +3,7 @@
 import time
 
 from ..symbolic.optimizers import parse_optimizer
-from .common import write_json
+from .common import check_outputs, write_json
 
 
 def cmd_figures(args):
@@ -11,6 +11,7 @@ def cmd_figures(args):
         return _optimizer_figures(args)
     from ..claims.figure_settings import figure_settings
     from ..dynamics.paper_figures import make_figures
+    check_outputs(args, "json", directories=("out",))
     made, keys, seconds = make_figures(figure_settings(), args.out, quick=args.quick)
     for name, key in keys.items():
         print(f"{name}: {key}")
@@ -24,6 +25,7 @@ def _optimizer_figures(args):
     from ..dynamics.rule_experiments import agreement, limit_runs, rule_concentration
     from ..local.render import rule_tag
     from ..symbolic.models import get_model
+    check_outputs(args, "json", directories=("out",))
     start, out = time.perf_counter(), []
     model = get_model(args.model or "four-scalar")
     for spec in args.optimizer:

@@ -102,7 +102,7 @@ def _rule_eos_range(model, th):
     roots = [r for r in sp.solve(th.relation.subs(lam, low), eta) if r.is_positive]
     if len(roots) != 1:
         raise EosError(f"{model.name}: could not locate the end of the EoS range ({roots})")
-    return sp.nsimplify(roots[0])
+    return sp.simplify(roots[0])
 
 
 #: The exact sections of a model under a rule, in the order `derivations/` lists them.

@@ -35,7 +35,7 @@ class Threshold:
     `charpoly` $\\chi(\\mu)$ there (the last three at the parameters' values);
     `checked` whether the 1-D quadratic route gives the same threshold; `measure` names the
     curvature it bounds (the sharpness, or for a preconditioner P the top eigenvalue of
-    $P \nabla^2 L$, whose nonzero one on the minima is `curvature`)."""
+    $P \\nabla^2 L$, whose nonzero one on the minima is `curvature`)."""
 
     general: sp.Expr
     value: sp.Expr

@@ -13,6 +13,7 @@ import sympy as sp
 from ...local.expansions import (
     available_order,
     exact_map_values,
+    exact_weights,
     map_series,
     weight_of,
     weighted_part,
@@ -57,7 +58,7 @@ def compare_expansion(model, steps, claimed, weights):
 
 def _witness(model, steps, claimed, details, weights):
     """Exact map at a regime point (a = κ^α/2, b = κ^β/2, κ = 1/20) vs claimed and derived."""
-    k = sp.Rational(1, 20)
+    k, weights = sp.Rational(1, 20), exact_weights(weights)
     pt = {a: k ** weights["a"] / 2, b: k ** weights["b"] / 2, kappa: k}
     exact = exact_map_values(model, steps, pt[a], pt[b], k, dps=60)
     if exact is None:
@@ -79,7 +80,7 @@ def _witness(model, steps, claimed, details, weights):
 def check_expansion(claim):
     """Claimed truncated expansion vs the derived series (C8, C9, C21)."""
     model = get_model(claim.model)
-    steps, weights = int(claim.fields["steps"]), claim.fields["weights"]
+    steps, weights = int(claim.fields["steps"]), exact_weights(claim.fields["weights"])
     claimed = claim.formula("claimed")
     ok, details = compare_expansion(model, steps, claimed, weights)
     method = (f"{steps}-step series of the exact map, weights {weights}, compared up to the "
