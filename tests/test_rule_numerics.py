@@ -21,7 +21,8 @@ USAM = parse_optimizer("usam:rho=1/20")
 
 def test_certified_heavy_ball_runs_agree_with_the_prediction_at_the_stated_order():
     pred, runs = limit_runs(get_model("four-scalar"), HB, ("0.2", "0.14"))
-    assert pred["curve_type"] == "parabola (attracting)" and pred["gap_over_eta"] == sp.Rational(1, 3)
+    assert pred["curve_type"] == "parabola (attracting)" and pred["gap"] == sp.Rational(1, 3) \
+        and pred["gap_power"] == 1 and pred["end_power"] == 3
     errors, rates = agreement(pred, runs)
     assert all(r["outcome"] == "converged" and r["certified_digits"] >= 20 for r in runs)
     assert all(e["gap_error"] < 2 * float(r["eta"]) ** 2 for e, r in zip(errors, runs))

@@ -2,13 +2,16 @@
 ``--optimizer SPEC`` the F2b experiment and the certified limit runs under that rule."""
 import time
 
+from ..errors import EosError
 from ..symbolic.optimizers import parse_optimizer
-from .common import check_outputs, write_json
+from .common import check_outputs, number_option, write_json
 
 
 def cmd_figures(args):
     if args.optimizer:
         return _optimizer_figures(args)
+    if args.eta or args.model:
+        raise EosError("figures: --eta and --model apply to --optimizer runs only")
     from ..claims.figure_settings import figure_settings
     from ..dynamics.paper_figures import make_figures
     check_outputs(args, "json", directories=("out",))
@@ -22,7 +25,13 @@ def cmd_figures(args):
 
 def _optimizer_figures(args):
     from ..dynamics.figures import plot_rule_concentration
-    from ..dynamics.rule_experiments import agreement, limit_runs, rule_concentration
+    from ..dynamics.rule_experiments import (
+        agreement,
+        default_kappas,
+        limit_runs,
+        prediction,
+        rule_concentration,
+    )
     from ..local.render import rule_tag
     from ..symbolic.models import get_model
     check_outputs(args, "json", directories=("out",))
@@ -30,34 +39,48 @@ def _optimizer_figures(args):
     model = get_model(args.model or "four-scalar")
     for spec in args.optimizer:
         rule = parse_optimizer(spec).bind(model)
-        cm = rule_concentration(model, rule, n=128 if args.quick else 512)
+        eta_value = number_option(args.eta, "--eta", positive=True) if args.eta else 0.2
+        cm = rule_concentration(model, rule, eta_value, n=128 if args.quick else 512)
         stem = f"{args.out}/F2b_{model.name}_{rule_tag(rule)}"
         files = [str(p) for p in plot_rule_concentration(cm, stem, pdf=not args.quick)]
         row = {"optimizer": rule.spec, "files": files, "threshold": cm["threshold"],
                **{k: cm[k] for k in ("converged", "diverged", "concentrated",
                                      "largest_region_fraction", "ratio_quantiles",
                                      "within_1_percent")}}
+        top = f"threshold {cm['threshold']:.6g}" if rule.smooth else \
+            f"no threshold (not smooth at minima), 2/eta = {cm['threshold']:.6g} used"
         print(f"{rule.spec}: F2b grid ({128 if args.quick else 512}^2, eta = {cm['eta']:g}, "
-              f"threshold {cm['threshold']:.6g}): {cm['converged']:.1%} converge, "
+              f"{top}): {cm['converged']:.1%} converge, "
               f"{cm['concentrated']:.2%} end in (threshold - {cm['band']:g}, threshold), "
               f"largest such region {cm['largest_region_fraction']:.2%}; median S/threshold "
-              f"{cm['ratio_quantiles'][0.5]:.3f} -> {files[0]}")
-        if rule.smooth:
-            pred, runs = limit_runs(model, rule, ("0.2", "0.14") if args.quick else
-                                    ("0.2", "0.14", "0.1"))
+              f"{_fmt(cm['ratio_quantiles'][0.5])} -> {files[0]}")
+        try:
+            pred = prediction(model, rule)
+        except EosError as exc:
+            print(f"  no normal-form prediction: {exc}")
+            pred = None
+        if pred is not None and pred["curve_type"] != "parabola (attracting)":
+            print(f"  normal form ({pred['ray'].spec}): {pred['curve_type']}: no attracting "
+                  "curve, so no sharpness concentration predicted (end points depend on the "
+                  "start)")
+            row["prediction"] = {"curve_type": pred["curve_type"]}
+        elif pred is not None:
+            pred, runs = limit_runs(model, rule, default_kappas(pred, args.quick))
             errors, rates = agreement(pred, runs)
+            j = pred["gap_power"]
+            scale = "eta" if j == 1 else f"eta^{j}"
             row.update({"prediction": {"curve_type": pred["curve_type"],
-                                       "a_over_kappa3": str(pred["a_over_kappa3"]),
-                                       "gap_over_eta": str(pred["gap_over_eta"]),
+                                       "end": f"{pred['end']} kappa^{pred['end_power']}",
+                                       "gap": f"{pred['gap']} eta^{j}",
                                        "limit_sharpness": f"{pred['limit_sharpness']} + "
                                                           f"O({pred['error']})"},
                         "runs": runs, "rates": rates})
-            measured = ", ".join(f"{r['gap_over_eta']:.5f} (kappa {r['kappa']})" for r in runs
-                                 if r["gap_over_eta"] is not None)
+            measured = ", ".join(f"{r['gap_scaled']:.5f} (kappa {r['kappa']})" for r in runs
+                                 if r["gap_scaled"] is not None)
             print(f"  normal form ({pred['ray'].spec}): {pred['curve_type']}, S = "
                   f"{pred['limit_sharpness']} + O({pred['error']}); certified runs: "
-                  f"(threshold - S)/eta = {measured} vs {pred['gap_over_eta']} = "
-                  f"{float(pred['gap_over_eta']):.5f}; error ratios "
+                  f"(threshold - S)/{scale} = {measured} vs {pred['gap']} = "
+                  f"{float(pred['gap']):.5f}; error ratios "
                   + ", ".join(f"{r['measured']:.2f} (expected {r['expected']:.2f})"
                               for r in rates))
         out.append(row)
@@ -67,6 +90,10 @@ def _optimizer_figures(args):
     return 0
 
 
+def _fmt(v):
+    return "n/a (none converged)" if v is None else f"{v:.3f}"
+
+
 def register(sub):
     s = sub.add_parser("figures", help="regenerate the paper's figures F2, F3, F5, F6, F7")
     s.add_argument("--out", default="figures", help="folder for PNG + PDF (default figures)")
@@ -74,5 +101,6 @@ def register(sub):
     s.add_argument("--optimizer", action="append", metavar="SPEC", help="instead: the F2b "
                    "experiment and certified limit runs under this update rule (repeatable)")
     s.add_argument("--model", help="model for --optimizer (default four-scalar)")
+    s.add_argument("--eta", help="step size of the --optimizer sweeps (default 0.2, as F2b)")
     s.add_argument("--json", metavar="FILE")
     s.set_defaults(func=cmd_figures)

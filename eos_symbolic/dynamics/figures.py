@@ -225,6 +225,8 @@ def plot_rule_concentration(cm, stem, pdf=False):
     axes[2].axvline(1.0, color="r", lw=0.8, ls="--")
     axes[2].set_xlabel("limit sharpness / threshold (converged starts)")
     axes[2].set_ylabel("starts")
-    axes[2].set_title(f"median {cm['ratio_quantiles'][0.5]:.3f}; within 1% of the "
-                      f"threshold: {cm['within_1_percent']:.2%} of converged", fontsize=8)
+    median = cm["ratio_quantiles"][0.5]
+    axes[2].set_title((f"median {median:.3f}" if median is not None else "no start converged")
+                      + f"; within 1% of the threshold: {cm['within_1_percent']:.2%} of "
+                      "converged", fontsize=8)
     return _save(fig, stem, pdf)

@@ -14,7 +14,7 @@ limit sharpness.
 import mpmath
 import sympy as sp
 
-from ...dynamics.rule_experiments import agreement, limit_runs, prediction
+from ...dynamics.rule_experiments import agreement, default_kappas, limit_runs, prediction
 from ...errors import EosError
 from ...symbolic.models import get_model
 from ...symbolic.optimizers import parse_optimizer
@@ -65,20 +65,23 @@ def check_limit_sharpness(claim, ctx):
     model, rule = get_model(claim.model), _rule(claim)
     claimed = claim.formula("claimed")
     pred = prediction(model, rule)
+    if pred["gap"] is None:
+        return Verdict("", "inconclusive", "normal form of the rule's map at its EoS minimum",
+                       {"optimizer": rule.spec, "curve_type": pred["curve_type"],
+                        "reason": "no attracting curve: the limit sharpness depends on the start"})
     S, err = pred["limit_sharpness"], pred["error"]
     lowest = _lowest_power(sp.expand(claimed - S))
     consistent = lowest is None or lowest >= sp.degree(err, eta)
-    kappas = ("0.2", "0.14") if ctx.quick else ("0.2", "0.14", "0.1")
-    _, runs = limit_runs(model, rule, kappas)
+    _, runs = limit_runs(model, rule, default_kappas(pred, ctx.quick))
     errors, rates = agreement(pred, runs)
     f = sp.lambdify(eta, claimed, "mpmath")
     off = []
     for r in runs:
-        if r["gap_over_eta"] is None:
+        if r["gap"] is None:
             continue
         e = mpmath.mpf(r["eta"])
         top = sp.N(2 * pred["chart"].threshold / e)
-        measured = mpmath.mpf(str(top)) - r["gap_over_eta"] * e
+        measured = mpmath.mpf(str(top)) - r["gap"]
         off.append({"kappa": r["kappa"], "eta": r["eta"], "measured": mpmath.nstr(measured, 12),
                     "claimed": mpmath.nstr(f(e), 12), "difference_over_eta":
                     float((f(e) - measured) / e)})
