@@ -3,8 +3,8 @@ against the normal-form prediction, sweeps, certificates, and one-line errors.""
 import json
 
 import numpy as np
-import sympy as sp
 import pytest
+import sympy as sp
 
 from eos_symbolic import get_model, run_trajectory
 from eos_symbolic.cli import main

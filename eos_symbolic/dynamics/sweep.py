@@ -357,16 +357,13 @@ def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish
 
 def thresholds(model, etas, rule=None):
     """The stability threshold at each step size: $2/\\eta$ for GD and for rules without one
-    (the normalised ones), else the rule's (`symbolic.stability`), as float64."""
+    (the normalised ones), else the rule's (compiled in `kernels`), as float64."""
     etas = np.asarray(etas, dtype=np.float64)
-    if rule is None or rule.is_gd or not rule.smooth:
+    k = None if rule is None or rule.is_gd else kernels_for(model, "xy", rule)
+    if k is None or k.threshold is None:
         return 2.0 / etas
-    import sympy as sp
-
-    from ..symbolic.stability import stability_threshold
-    from ..symbolic.symbols import eta
-    f = sp.lambdify(eta, stability_threshold(model, rule).value, "numpy")
-    return np.asarray(f(etas), dtype=np.float64) * np.ones_like(etas)
+    with precision_scope("float", 16):
+        return np.asarray(k.threshold.bind("float", [etas])[0]()[0], float) * np.ones_like(etas)
 
 
 def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded, rule=None):

@@ -10,7 +10,7 @@ from ..errors import EosError
 from .derivations import Derivation, tuple_of
 from .minima import eos_range, minima_manifold, sharpness_on_minima
 from .stability import _MU, rule_eos_minima, stability_threshold
-from .symbols import eta, lam, u
+from .symbols import eta, lam, symbol, u
 
 
 def rule_basics(model, rule):
@@ -26,8 +26,7 @@ def rule_basics(model, rule):
     yield Derivation("gradient", "Gradient over all parameters", tuple_of(model.gradient))
     yield Derivation("hessian", "Hessian over all parameters", model.hessian)
     yield Derivation("optimizer_parameters", f"Optimizer {rule.kind}: parameters (exact)",
-                     tuple_of(sp.Eq(sp.Symbol(n, positive=True) if n in ("beta", "rho") else
-                                    sp.Symbol(n, real=True), v) for n, v in rule.params))
+                     tuple_of(sp.Eq(symbol(n), v) for n, v in rule.params))
     state = rule.state_symbols(model)
     yield Derivation("optimizer_state", "State the rule acts on", tuple_of(state),
                      "The previous iterate (names ending in 'prev') is carried by momentum "
