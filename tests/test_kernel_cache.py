@@ -9,7 +9,7 @@ import pytest
 
 from eos_symbolic import Model, get_model
 from eos_symbolic.numeric import kernel_cache, kernels
-from eos_symbolic.symbolic.lazy import BUILTIN_NAMES, LazyModel, is_builtin
+from eos_symbolic.symbolic.lazy import BUILTIN_NAMES, LazyGD, LazyModel, is_builtin
 from eos_symbolic.symbolic.models import BUILTIN
 
 
@@ -77,6 +77,14 @@ def test_a_lazy_builtin_is_found_by_name_without_being_derived(cache, monkeypatc
     assert lazy._model is None and k.variables == ("x", "y")
     assert dict(k.spec)["loss"] == str(get_model("four-scalar").loss)
     assert lazy == get_model("four-scalar") and hash(lazy) == hash(get_model("four-scalar"))
+
+
+def test_lazy_gd_is_gd():
+    from eos_symbolic.symbolic.optimizers import GD, parse_optimizer
+    lazy = LazyGD()
+    assert lazy == GD and GD == lazy and hash(lazy) == hash(GD)
+    assert (lazy.spec, lazy.kind, lazy.params, lazy.is_gd) == (GD.spec, GD.kind, GD.params, True)
+    assert lazy.state_size == GD.state_size and lazy != parse_optimizer("heavy-ball:beta=1/2")
 
 
 def test_builtin_names_are_the_registry():

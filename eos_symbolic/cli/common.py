@@ -1,5 +1,5 @@
-"""Helpers shared by the subcommands: the model named on the command line, numbers and
-output paths checked before work starts, JSON output written atomically."""
+"""Helpers shared by the subcommands: the model and optimizer named on the command line,
+numbers and output paths checked before work starts, JSON output written atomically."""
 import json
 
 from ..errors import EosError
@@ -15,6 +15,24 @@ def add_model_options(s, model_help="built-in model (default four-scalar)", repe
     s.add_argument("--tie", action="append", help="tie for --loss, e.g. z=x (repeatable)")
 
 
+def add_optimizer_option(s):
+    """``--optimizer SPEC`` (default gd)."""
+    s.add_argument("--optimizer", metavar="SPEC", help="update rule: gd (default), "
+                   "heavy-ball:beta=B, nesterov:beta=B, usam:rho=R, sam:rho=R, normalized-gd, "
+                   "preconditioned:x=P,y=Q,...")
+
+
+def optimizer_from_args(args):
+    """The `Optimizer` of ``--optimizer``; GD when absent or ``gd`` (as `symbolic.lazy.LazyGD`,
+    so a numeric run whose kernels are cached needs no SymPy)."""
+    spec = getattr(args, "optimizer", None)
+    if spec is None or (isinstance(spec, str) and spec.strip() in ("", "gd")):
+        from ..symbolic.lazy import LazyGD
+        return LazyGD()
+    from ..symbolic.optimizers import parse_optimizer
+    return parse_optimizer(spec)
+
+
 def add_force_option(s):
     """``--force``: run sizes beyond the documented maxima (README, "Errors and limits")."""
     s.add_argument("--force", action="store_true",
@@ -22,24 +40,31 @@ def add_force_option(s):
                         "is printed when refused)")
 
 
-def model_from_args(args, default="four-scalar"):
+def model_from_args(args, default="four-scalar", rule=None):
     """The user model of ``--loss``/``--tie`` (an empty ``--loss`` is refused, not ignored),
     else the built-in ``--model`` (or `default`), derived only when needed
     (`symbolic.lazy.LazyModel`: a run whose kernels are cached needs its name only).
-    Building a user model proves its ties invariant, under the symbolic time budget."""
+    Building a user model proves its ties invariant (under `rule` too, when one other than
+    GD is given: a model proves its ties invariant under GD when built), under the symbolic time
+    budget."""
     if getattr(args, "loss", None) is not None:
         from ..symbolic.model import Model
         with time_budget(getattr(args, "time_budget", None) or LIMITS.symbolic_seconds,
                          "--loss"):
-            return Model.from_loss(args.loss, args.tie or [])
-    if getattr(args, "tie", None):
+            model = Model.from_loss(args.loss, args.tie or [], rule=rule)
+    elif getattr(args, "tie", None):
         raise EosError("--tie: only with --loss (a built-in model has its own ties)")
-    from ..symbolic.lazy import LazyModel, is_builtin
-    name = args.model or default
-    if is_builtin(name):
-        return LazyModel(name)
-    from ..symbolic.models import get_model
-    return get_model(name)  # refused with the list of built-in names
+    else:
+        from ..symbolic.lazy import LazyModel, is_builtin
+        name = args.model or default
+        if is_builtin(name):
+            model = LazyModel(name)
+        else:
+            from ..symbolic.models import get_model
+            model = get_model(name)  # refused with the list of built-in names
+    if rule is not None and not rule.is_gd:
+        rule.bind(model)
+    return model
 
 
 def number_option(text, what, positive=False, rational=True):

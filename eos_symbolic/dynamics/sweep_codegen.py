@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ..numeric.compile import float_parts, straight_line
+from ..numeric.compile import FUNCTION_NAMES, float_parts, straight_line
 from ..numeric.kernel_build import _gcd_form
 from ..numeric.opcount import cheapest_form, program_cost
 from ..symbolic.symbols import eta
@@ -34,8 +34,12 @@ def _program_cost(prog):
 
 
 @lru_cache(maxsize=64)
-def map_program(model):
-    """Straight-line program of the reduced GD map of `model` with cheapest assignments."""
+def map_program(model, rule=None):
+    """Straight-line program of the reduced GD map of `model` (or of the update `rule` on
+    its state, `symbolic.optimizers`) with cheapest assignments."""
+    if rule is not None and not rule.is_gd:
+        return _cheapest_program(list(rule.reduced_map(model)), rule.state_symbols(model),
+                                 eta, ())
     exprs, shared = _gcd_form(model.coords, model.reduced_gradient)
     return _cheapest_program(exprs, model.coords, eta, shared)
 
@@ -102,12 +106,14 @@ def scaled_program(model):
 
 
 @lru_cache(maxsize=64)
-def kernel_source(model, block=BLOCK):
-    """Python/numba source of the sweep kernel for `model` (see the module docstring): the
-    numba kernel iterates `scaled_program` when there is one (scaling on the way in and
-    out, radius and tolerance rescaled), `numpy_advance` the plain `map_program`."""
-    plain = map_program(model)
-    scaled = scaled_program(model)
+def kernel_source(model, block=BLOCK, rule=None):
+    """Python/numba source of the sweep kernel for `model` (see `sweep_kernel`): the numba
+    kernel iterates `scaled_program` when there is one (scaling on the way in and out,
+    radius and tolerance rescaled), `numpy_advance` the plain `map_program`. Under an
+    update `rule` other than GD both iterate the rule's map on its state, unscaled."""
+    rule = None if rule is None or rule.is_gd else rule
+    plain = map_program(model, rule)
+    scaled = scaled_program(model) if rule is None else None
     n = len(plain.variables)
     names = {v: f"v{i}" for i, v in enumerate(plain.variables)}
     names.update({eta: "p0", SIGMA: "sig"})
@@ -129,10 +135,13 @@ def kernel_source(model, block=BLOCK):
     inside = " and ".join(f"abs(v{i}) < rad" for i in range(n))
     disp = " + ".join(f"abs({o} - v{i})" for i, o in enumerate(outs))
     scale = " + ".join(f"abs(v{i})" for i in range(n))
+    used = sorted({f for f in FUNCTION_NAMES.values()
+                   if any(f"{f}(" in line for line in pre + body + np_pre + np_body)})
     lines = [
         "import numba",
         "import numpy as np",
         "from math import sqrt",
+        *([f"from numpy import {', '.join(used)}"] if used else []),  # scalars and arrays
         "",
         f"@numba.njit(fastmath={FASTMATH}, parallel=True, cache=True)",
         "def advance(V, p0, nsteps, every, radius, tol, status, when, offset):",

@@ -38,11 +38,12 @@ RUNNING, CONVERGED, DIVERGED = 0, 1, 2
 BLOCK = 512
 
 
-def _generated(model, block):
+def _generated(model, block, rule):
     def build(real):
         from .sweep_codegen import kernel_source
-        return {"source": kernel_source(real, block)}
-    return cached_bundle(model, f"sweep-{block}", build)["source"]
+        return {"source": kernel_source(real, block, rule)}
+    tag = f"sweep-{block}" if rule is None else f"sweep-{block} under {rule.spec}"
+    return cached_bundle(model, tag, build)["source"]
 
 
 @lru_cache(maxsize=64)
@@ -103,35 +104,39 @@ def _avx512():
         return False
 
 
-def sweep_kernel(model, block=BLOCK):
-    """The compiled kernel module of `model`: ``advance(V, eta, nsteps, every, radius, tol,
-    status, when, offset)`` (numba, in place on the float64 array V of shape
-    (coords, points), points a multiple of `block`) and ``numpy_advance(V, eta, nsteps)``."""
+def sweep_kernel(model, block=BLOCK, rule=None):
+    """The compiled kernel module of `model` (under `rule`): ``advance(V, eta, nsteps, every,
+    radius, tol, status, when, offset)`` (numba, in place on the float64 array V of shape
+    (state variables, points), points a multiple of `block`) and ``numpy_advance(V, eta,
+    nsteps)``."""
+    rule = None if rule is None or rule.is_gd else rule
     last = _LAST[0]
-    if last is not None and last[0] is model and last[1] == block:  # the same object again
-        return last[2]  # (float trajectories call this once per chunk of a few steps)
+    if last is not None and last[0] is model and last[1] == block and last[2] == rule:
+        return last[3]  # the same model object again (float trajectories call this once
+        # per chunk of a few steps)
     try:
         import numba  # noqa: F401
     except ImportError:  # pragma: no cover
         raise EosError("sweep: numba is required (pip install numba)") from None
-    mod = _load(_generated(model, block), block)
-    _LAST[0] = (model, block, mod)
+    mod = _load(_generated(model, block, rule), block)
+    _LAST[0] = (model, block, rule, mod)
     return mod
 
 
-_LAST = [None]  # (model, block, module) of the latest call
+_LAST = [None]  # (model, block, rule, module) of the latest call
 
 
-def numpy_iterate(model, V, eta_value, nsteps):
+def numpy_iterate(model, V, eta_value, nsteps, rule=None):
     """Iterate with the plain numpy loop of the same generated map (in place); `eta_value`
     may be one value per point."""
     e = np.asarray(eta_value, dtype=np.float64)
-    sweep_kernel(model).numpy_advance(V, float(e) if e.ndim == 0 else e, int(nsteps))
+    sweep_kernel(model, rule=rule).numpy_advance(V, float(e) if e.ndim == 0 else e,
+                                                 int(nsteps))
     return V
 
 
 def advance(model, V, eta_value, nsteps, status, when, offset=0, every=64, radius=1e6,
-            tol=1e-13):
+            tol=1e-13, rule=None):
     """Iterate the starts `V` (coords x points) `nsteps` times with the numba kernel.
 
     `status` (int8: RUNNING, CONVERGED, DIVERGED) and `when` (int64: the step at which the
@@ -146,8 +151,8 @@ def advance(model, V, eta_value, nsteps, status, when, offset=0, every=64, radiu
                              if pad else V.copy())
     st = np.concatenate([status, np.zeros(pad, np.int8)]) if pad else status
     wh = np.concatenate([when, np.full(pad, -1, np.int64)]) if pad else when
-    sweep_kernel(model).advance(W, float(eta_value), int(nsteps), int(every), float(radius),
-                                float(tol), st, wh, int(offset))
+    sweep_kernel(model, rule=rule).advance(W, float(eta_value), int(nsteps), int(every),
+                                           float(radius), float(tol), st, wh, int(offset))
     if pad:
         status[:] = st[:n]
         when[:] = wh[:n]

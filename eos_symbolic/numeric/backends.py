@@ -62,26 +62,35 @@ def number(backend, value):
     return p / r
 
 
+_FUNCTIONS = ("exp", "log", "tanh", "cosh", "sinh", "sin", "cos")
+
+
 def _square(v):
     return v * v
 
 
 def namespace(backend):
-    """Names the generated code uses: `num` (constants), `sqrt`, `root`, `square`."""
+    """Names the generated code uses: `num` (constants), `sqrt`, `root`, `square` and the
+    functions exp, log, tanh, cosh, sinh, sin, cos (a real log of a negative number is
+    nan)."""
     if backend == "mpfr":
         return {"num": lambda v: number("mpfr", v), "sqrt": gmpy2.sqrt, "root": gmpy2.root,
-                "square": gmpy2.square}
+                "square": gmpy2.square, **{f: getattr(gmpy2, f) for f in _FUNCTIONS}}
     if backend == "mpmath":
         nan = mpmath.mpf("nan")
         def real_sqrt(v):  # mpmath.sqrt(-1) is complex; GD leaving the domain must give nan
             return mpmath.sqrt(v) if v >= 0 else nan
         return {"num": lambda v: number("mpmath", v), "sqrt": real_sqrt,
-                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan, "square": _square}
+                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan, "square": _square,
+                **{f: getattr(mpmath, f) for f in _FUNCTIONS},
+                "log": lambda v: mpmath.log(v) if v >= 0 else nan}
     if backend == "arb":
         # v*v is arb_mul; flint's v**2 goes through exp(2 log v), nan on a ball around 0
         return {"num": lambda v: number("arb", v), "sqrt": lambda v: v.sqrt(),
-                "root": lambda v, q: v.root(q), "square": _square}
+                "root": lambda v, q: v.root(q), "square": _square,
+                **{f: (lambda name: lambda v: getattr(v, name)())(f) for f in _FUNCTIONS}}
     if backend == "float":
         return {"num": lambda v: number("float", v), "sqrt": np.sqrt,
-                "root": lambda v, q: np.power(v, 1.0 / q), "square": np.square}
+                "root": lambda v, q: np.power(v, 1.0 / q), "square": np.square,
+                **{f: getattr(np, f) for f in _FUNCTIONS}}
     raise EosError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")

@@ -43,13 +43,14 @@ LOSS_CAP = 11  # digits: beyond, a companion keeps fewer than 4 of its 15.95
 _LOG10_UC = math.log10(U_C)
 
 
-def _derived(kernels, oout):
+def _derived(kernels, oout, threshold="2.0 / p0"):
     """float64 expressions of grad_norm, sharpness (the largest closed-form eigenvalue; nan
-    without one: then `CompanionRunner` solves for it) and gap = 2/eta - sharpness."""
+    without one: then `CompanionRunner` solves for it) and gap = threshold - sharpness (the
+    threshold: 2/eta, or an update rule's, see `float_jit.module_ir`)."""
     names = list(kernels.observable_names)
     eigs = [oout[i] for i, n in enumerate(names) if n.startswith("eig")]
     top = (eigs[0] if len(eigs) == 1 else f"max({', '.join(eigs)})") if eigs else "np.nan"
-    return [f"sqrt({oout[names.index('grad_norm_sq')]})", top, f"2.0 / p0 - ({top})"]
+    return [f"sqrt({oout[names.index('grad_norm_sq')]})", top, f"({threshold}) - ({top})"]
 
 
 _COMPILED = {}
@@ -57,9 +58,10 @@ _COMPILED = {}
 
 def companion_kernels(kernels):
     """The companions' kernels of `kernels` (`float_jit`), compiled once a process."""
-    key = (kernels.step.source, kernels.observables.source, kernels.jacobian.source)
+    key = (kernels.step.source, kernels.observables.source, kernels.jacobian.source,
+           kernels.threshold.source if kernels.threshold is not None else None)
     if key not in _COMPILED:
-        _COMPILED[key] = CompiledKernels(module_ir(kernels, lambda o: _derived(kernels, o)))
+        _COMPILED[key] = CompiledKernels(module_ir(kernels, lambda o, h: _derived(kernels, o, h)))
     return _COMPILED[key]
 
 
@@ -70,13 +72,13 @@ def perturbed(value, rng):
 
 
 def loss_profile(model, coords, eta, values, converter, steps, every=64, probes=K,
-                 chunk=8192):
+                 chunk=8192, rule=None):
     """Predicted digits lost by step t, on the grid of `every` steps: the largest over
     `probes` float64 orbits of the cumulative $\\log_{10}$ growth of a tangent vector (nan
     once an orbit is no longer finite). Probing stops early, after at least four chunks,
     once the second half of the steps so far added less than one digit to the peak (the
     transient is over); the profile then ends there."""
-    mod = companion_kernels(kernels_for(model, coords))
+    mod = companion_kernels(kernels_for(model, coords, rule))
     rng = random.Random(7)
     P = np.array([perturbed(eta, rng) for _ in range(probes)])
     V = _starts(P, values, converter, rng)
@@ -131,10 +133,10 @@ class CompanionRunner:
     method = "two-precision (float64 companions: digits lost transferred)"
     check_every = 1024  # steps between checks: a check costs about 20 steps here
 
-    def __init__(self, model, coords, eta, dps, sync=None):
-        self.dps, self.sync = dps, sync
+    def __init__(self, model, coords, eta, dps, sync=None, rule=None):
+        self.dps, self.sync, self.rule = dps, sync, rule
         self.precisions = [dps, 16]
-        self.primary = Engine(model, coords, "mpfr", dps, eta)
+        self.primary = Engine(model, coords, "mpfr", dps, eta, rule)
         self.engines = (self.primary,)
         self.names = self.primary.names
         self.kernels = self.primary.kernels

@@ -4,7 +4,7 @@ The companions of a certified run (`companions`) iterate the same straight-line 
 the primary run, printed as float64 statements (`compile.float_parts`). Here those
 statements are read back with `ast` (they are our own generated text: assignments of
 sums, products, quotients, integer powers, ``sqrt``, ``square`` and ``root`` of names and
-float literals) and emitted as LLVM IR, optimised at -O3 and compiled in process by
+float literals, and the functions of analytic losses) and emitted as LLVM IR, optimised at -O3 and compiled in process by
 llvmlite's MCJIT: a few milliseconds, where numba's import and target initialisation take
 about half a second, more than a whole short run. IEEE semantics throughout (no fast-math):
 a division by zero gives inf, a square root of a negative number nan, as in the mpfr run.
@@ -81,6 +81,12 @@ class _Emitter:
                 return b.call(self.intrinsic("llvm.sqrt"), args)
             if node.func.id == "square":
                 return b.fmul(args[0], args[0])
+            if node.func.id in ("exp", "log", "sin", "cos"):  # analytic losses
+                return b.call(self.intrinsic(f"llvm.{node.func.id}"), args)
+            if node.func.id in ("tanh", "cosh", "sinh"):  # the C library's, as numpy's
+                fn = self.module.globals.get(node.func.id) or ir.Function(
+                    self.module, ir.FunctionType(DOUBLE, [DOUBLE]), name=node.func.id)
+                return b.call(fn, args)
             if node.func.id == "max":  # nan wins, as the largest eigenvalue must be honest
                 top = args[0]
                 for a in args[1:]:
@@ -193,14 +199,19 @@ def _renamed(lines, tag):
 
 
 def module_ir(kernels, derived):
-    """LLVM IR text of the three kernels for `kernels` (`kernels.Kernels`); `derived(oout)`
-    gives the float64 expressions of grad_norm, sharpness and gap from the observables'
-    outputs (see `companions._derived`)."""
+    """LLVM IR text of the three kernels for `kernels` (`kernels.Kernels`);
+    `derived(oout, threshold)` gives the float64 expressions of grad_norm, sharpness and gap
+    from the observables' outputs and the stability threshold's expression (2/eta, or the
+    update rule's `kernels.threshold`; see `companions._derived`)."""
     nv = len(kernels.variables)
     pre, body, new = kernels.step.float_code
     opre, obody, oout = (_renamed(list(p), "o") for p in kernels.observables.float_code)
     jpre, jbody, jout = (_renamed(list(p), "j") for p in kernels.jacobian.float_code)
-    derived = derived(oout)
+    hpre, threshold = [], "2.0 / p0"
+    if kernels.threshold is not None:
+        hpre, hbody, hout = (_renamed(list(p), "h") for p in kernels.threshold.float_code)
+        hpre, threshold = hpre + hbody, hout[0]
+    derived = derived(oout, threshold)
     module = ir.Module(name="eos_companions")
 
     # ensemble(V, P, K, n)
@@ -235,7 +246,7 @@ def module_ir(kernels, derived):
         em.env["p0"] = b.load(em.cell(P, k))
         for i in range(nv):
             em.env[f"v{i}"] = b.load(em.cell(V, em.at(k, nv, i)))
-        em.statements(list(opre) + list(obody) + [
+        em.statements(list(opre) + list(obody) + hpre + [
             f"_q{len(names) + i} = {e}" for i, e in enumerate(derived)])
         values = [em.env[f"v{i}"] for i in range(nv)] + [
             em.expr(ast.parse(oout[i], mode="eval").body) for i in shown] + [

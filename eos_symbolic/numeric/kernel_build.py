@@ -27,9 +27,12 @@ from ..symbolic.symbols import a, b, eta, kappa
 from .compile import compile_expressions
 
 
-def build_kernels(model, coords):
-    """The compiled kernels of `model` in `coords` ('xy', 'ab', 'full') as the plain data
-    that `kernels.Kernels.from_json` reads (and the kernel cache stores)."""
+def build_kernels(model, coords, rule=None):
+    """The compiled kernels of `model` in `coords` ('xy', 'ab', 'full'; under an update
+    `rule` other than GD: 'xy') as the plain data that `kernels.Kernels.from_json` reads
+    (and the kernel cache stores)."""
+    if rule is not None:
+        return _rule_xy(model, rule)
     if coords == "full":
         return _full(model)
     if coords == "ab":
@@ -50,11 +53,12 @@ def build_sharpness(model):
 
 def _bundle(coords, variables, step, jacobian, observables, names, hessian, closed, model,
             **charts):
-    """`kernels.Kernels` as JSON data; `charts`: guarded_step, to_ab, to_xy, c_check and
-    eta_range where they exist."""
+    """`kernels.Kernels` as JSON data; `charts`: guarded_step, to_ab, to_xy, c_check,
+    eta_range and a rule's threshold where they exist."""
     funcs = dict(step=step, jacobian=jacobian, observables=observables, hessian=hessian,
                  guarded_step=charts.get("guarded_step"), to_ab=charts.get("to_ab"),
-                 to_xy=charts.get("to_xy"), c_check=charts.get("c_check"))
+                 to_xy=charts.get("to_xy"), c_check=charts.get("c_check"),
+                 threshold=charts.get("threshold"))
     spec = [[k, list(v) if isinstance(v, tuple) else v] for k, v in _spec(model)]
     return {**{k: f.to_json() if f is not None else None for k, f in funcs.items()},
             "coords": coords, "variables": list(map(str, variables)),
@@ -106,25 +110,53 @@ def _eigen_parts(model):
 def _xy(model):
     v = model.coords
     exprs, shared = _gcd_form(v, model.reduced_gradient)
-    loss = sp.factor(sp.expand(model.loss.subs(model.tie_map)))
-    grads = [sp.factor(g.subs(model.tie_map)) for g in model.gradient]
-    eigs, closed = _eigen_parts(model)
-    names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))]
-    obs = [loss, sum(g ** 2 for g in grads)] + list(eigs)
+    obs, names, closed = _xy_observables(model)
     guarded = None
-    try:
-        obs += list(_xy_to_ab(model))
-        names += ["a", "b"]
+    if "a" in names:  # the (a, b) chart exists: its transients may run in (x, y)
         guarded = compile_expressions(exprs, v, (eta,), shared=shared, horner=True,
                                       guard="abs(v1) < v0")
-    except EosError:
-        pass
     jac, jac_shared = _jacobian(exprs, shared, v)
     return _bundle("xy", v, compile_expressions(exprs, v, (eta,), shared=shared, horner=True),
                    compile_expressions(jac, v, (eta,), shared=jac_shared),
                    compile_expressions(obs, v, (eta,)), names,
                    None if closed else _hessian(model.tied_hessian, v), closed, model,
                    guarded_step=guarded)
+
+
+def _xy_observables(model, chart=True):
+    """Loss, |grad L|^2, closed-form eigenvalues and (where the chart exists and `chart`)
+    the offsets a, b from GD's EoS minimum."""
+    loss = sp.factor(sp.expand(model.loss.subs(model.tie_map)))
+    grads = [sp.factor(g.subs(model.tie_map)) for g in model.gradient]
+    eigs, closed = _eigen_parts(model)
+    names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))]
+    obs = [loss, sum(g ** 2 for g in grads)] + list(eigs)
+    if chart:
+        try:
+            obs += list(_xy_to_ab(model))
+            names += ["a", "b"]
+        except EosError:
+            pass
+    return obs, names, closed
+
+
+def _rule_xy(model, rule):
+    """The rule's reduced map on its state (the coordinates, then for momentum the previous
+    iterate), compiled as is; observables of the position (see `_xy`), and the rule's
+    stability threshold as a function of eta."""
+    from ..symbolic.stability import stability_threshold
+    state = rule.state_symbols(model)
+    exprs = list(rule.reduced_map(model))
+    jac = sp.Matrix(exprs).jacobian(state)
+    obs, names, closed = _xy_observables(model, chart=False)
+    threshold = None
+    if rule.smooth:
+        threshold = compile_expressions([stability_threshold(model, rule).value], (), (eta,))
+    return _bundle("xy", state, compile_expressions(exprs, state, (eta,)),
+                   compile_expressions(list(jac), state, (eta,)),
+                   compile_expressions(obs, state, (eta,)), names,
+                   None if closed else _hessian(model.tied_hessian, state), closed, model,
+                   threshold=threshold)
 
 
 def _xy_to_ab(model):

@@ -1,11 +1,13 @@
 """A model's exact maps and observables in one chart, compiled once and kept on disk.
 
-`kernels_for(model, coords)` returns the `Kernels` of a model in ``xy`` (reduced
+`kernels_for(model, coords, rule)` returns the `Kernels` of a model in ``xy`` (reduced
 coordinates, paper eq. 2), ``ab`` (offsets from the EoS minimum, the exact map of C7) or
-``full`` (all parameters, eq. 1): derived by `kernel_build` from the symbolic maps the
-first time, then read back from the kernel cache (`kernel_cache`), keyed by a digest of the
-model's symbolic content (loss, parameters, ties, the reduced GD map) and of the package's
-code, so a changed map or a changed code generator is a new entry. A built-in model named
+``full`` (all parameters, eq. 1), under an update rule other than GD in ``xy`` only
+(`symbolic.optimizers`: the rule's map on its state): derived by `kernel_build` from the
+symbolic maps the first time, then read back from the kernel cache (`kernel_cache`), keyed
+by a digest of the model's symbolic content (loss, parameters, ties, the reduced GD map),
+the rule's spec and the package's code, so a changed map or a changed code generator is a
+new entry. A built-in model named
 on the command line (`symbolic.lazy.LazyModel`) is looked up by its name, through an alias
 written when its kernels were first derived: such a run never imports SymPy. This module
 itself needs no SymPy.
@@ -28,7 +30,9 @@ class Kernels:
     `observable_names` (``loss``, ``grad_norm_sq``, ``eig0``..., then the other chart's
     coordinates such as ``a, b`` or ``x, y``); `hessian`: entries of the Hessian for a
     numeric eigen-solve when some eigenvalue has no closed form (else None); `spec`: the
-    model's name, loss, ties and reduced coordinates as text. `guarded_step` (``xy`` of a
+    model's name, loss, ties and reduced coordinates as text; `rule`: the update rule (None
+    for GD) and `threshold` its stability threshold as a function of $\\eta$ alone (None for
+    GD, whose threshold is $2/\\eta$, and for rules without one). `guarded_step` (``xy`` of a
     model with an (a, b) chart): the map whose `run` stops at the first state outside the
     chart's domain $x > |y|$, where the (a, b) map is defined ($c'^2 = c^2 (1 - T^2)$
     turns negative exactly when the orbit leaves it). ``ab`` only: `to_ab` and `to_xy`, the
@@ -53,35 +57,44 @@ class Kernels:
     to_xy: object = None
     c_check: object = None
     eta_range: str = None
+    rule: object = None
+    threshold: object = None
 
     _FUNCTIONS = ("step", "jacobian", "observables", "hessian", "guarded_step", "to_ab",
-                  "to_xy", "c_check")
+                  "to_xy", "c_check", "threshold")
 
     @classmethod
-    def from_json(cls, model, data):
-        funcs = {f: CompiledFunction.from_json(data[f]) for f in cls._FUNCTIONS}
+    def from_json(cls, model, data, rule=None):
+        funcs = {f: CompiledFunction.from_json(data.get(f)) for f in cls._FUNCTIONS}
         spec = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in data["spec"])
         return cls(model, data["coords"], tuple(data["variables"]), funcs["step"],
                    funcs["jacobian"], funcs["observables"], tuple(data["observable_names"]),
                    funcs["hessian"], bool(data["closed_form_eigenvalues"]), spec,
                    funcs["guarded_step"], funcs["to_ab"], funcs["to_xy"], funcs["c_check"],
-                   data["eta_range"])
+                   data["eta_range"], rule, funcs["threshold"])
 
 
 _LOADED, _BUNDLES = {}, {}
 
 
-def kernels_for(model, coords="xy"):
-    """The compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full'): from this
-    process's memory, else the kernel cache, else derived (`kernel_build`) and stored."""
+def kernels_for(model, coords="xy", rule=None):
+    """The compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full') under the update
+    `rule` (an `Optimizer`; None or GD for gradient descent): from this process's memory,
+    else the kernel cache, else derived (`kernel_build`) and stored."""
     if coords not in COORDS:
         raise EosError(f"coords: expected one of {', '.join(COORDS)}, got {coords!r}")
-    memo = _memo_key(model, coords)
+    if rule is not None and rule.is_gd:
+        rule = None
+    if rule is not None and coords != "xy":
+        raise EosError(f"coords: {rule.spec} runs in the reduced coordinates (coords xy) "
+                       f"only, got {coords!r}")
+    tag = coords if rule is None else f"{coords} under {rule.spec}"
+    memo = _memo_key(model, tag)
     if memo not in _LOADED:
         def build(real):
             from .kernel_build import build_kernels
-            return build_kernels(real, coords)
-        _LOADED[memo] = Kernels.from_json(model, cached_bundle(model, coords, build))
+            return build_kernels(real, coords, rule)
+        _LOADED[memo] = Kernels.from_json(model, cached_bundle(model, tag, build), rule)
     return _LOADED[memo]
 
 

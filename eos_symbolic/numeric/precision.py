@@ -131,12 +131,12 @@ class TwoPrecisionRunner:
     method = "two-precision agreement"
     follows_accuracy = True  # `lowered_dps` applies: both runs are rounded, nothing is lost
 
-    def __init__(self, model, coords, eta, dps, shadow_dps=None, guarded=False):
+    def __init__(self, model, coords, eta, dps, shadow_dps=None, rule=None, guarded=False):
         backend = "mpfr"
-        self.dps, self.guarded = dps, guarded
+        self.dps, self.rule, self.guarded = dps, rule, guarded
         self.precisions = [dps, shadow_dps or dps + guard_digits(dps)]
-        self.primary = Engine(model, coords, backend, self.precisions[0], eta, guarded)
-        self.shadow = Engine(model, coords, backend, self.precisions[1], eta, guarded)
+        self.primary = Engine(model, coords, backend, self.precisions[0], eta, rule, guarded)
+        self.shadow = Engine(model, coords, backend, self.precisions[1], eta, rule, guarded)
         self.engines = (self.primary, self.shadow)
         self.names = self.primary.names
 
@@ -174,7 +174,7 @@ class TwoPrecisionRunner:
     def downshift(self, state, dps):
         """Continue at `dps` (shadow `dps + guard`): rebuild the engines and round the state."""
         fresh = type(self)(self.primary.model, self.primary.coords, self.primary.eta, dps,
-                           guarded=self.guarded)
+                           rule=self.rule, guarded=self.guarded)
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "radius"})
         out = []
         for eng, u in zip(self.engines, state):
@@ -215,9 +215,9 @@ class SingleRunner(TwoPrecisionRunner):
 
     method = "none (single precision, uncertified)"
 
-    def __init__(self, model, coords, eta, dps):
-        self.dps, self.precisions = dps, [dps]
-        self.primary = Engine(model, coords, "mpfr", dps, eta)
+    def __init__(self, model, coords, eta, dps, rule=None):
+        self.dps, self.precisions, self.rule = dps, [dps], rule
+        self.primary = Engine(model, coords, "mpfr", dps, eta, rule)
         self.engines = (self.primary,)
         self.names = self.primary.names
 

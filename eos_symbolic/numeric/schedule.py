@@ -26,21 +26,22 @@ _LOG10_2 = math.log10(2)
 FIRST_CHECKPOINT = 2.0
 
 
-def make_runner(certify, model, coords, eta, rec):
-    """The runner of the current segment of `rec`: its precision, and for two-precision runs
-    the kind of companion (float64 ones, or a second mpfr run while digits are lost)."""
+def make_runner(certify, model, coords, eta, rec, rule=None):
+    """The runner of the current segment of `rec` (under the update `rule`, None for GD):
+    its precision, and for two-precision runs the kind of companion (float64 ones, or a
+    second mpfr run while digits are lost)."""
     from .arb import ArbRunner
     from .precision import SingleRunner, TwoPrecisionRunner
     dps = rec.schedule[-1][1]
     if certify == "arb":
-        return ArbRunner(model, coords, eta, dps)
+        return ArbRunner(model, coords, eta, dps, rule)
     if certify == "none":
-        return SingleRunner(model, coords, eta, dps)
+        return SingleRunner(model, coords, eta, dps, rule)
     if rec.certifier.get("mode") == "pair":
         chart = rec.certifier.get("chart", coords)
-        return TwoPrecisionRunner(model, chart, eta, dps, guarded=chart != coords)
+        return TwoPrecisionRunner(model, chart, eta, dps, rule=rule, guarded=chart != coords)
     from .companions import CompanionRunner
-    return CompanionRunner(model, coords, eta, dps, sync=rec.certifier.get("sync"))
+    return CompanionRunner(model, coords, eta, dps, sync=rec.certifier.get("sync"), rule=rule)
 
 
 def record_row(runner, rec, state, t, row_digits):
@@ -66,6 +67,7 @@ class Plan:
     digits: int
     base_dps: int
     max_dps: int
+    rule: object = None
 
     def escalation(self, rec, dps, agree, losing, short):
         """Precision of the restart: predicted from the float64 loss probes the first time
@@ -76,7 +78,7 @@ class Plan:
         new = None
         if not rec.certifier.get("probed"):
             profile = loss_profile(self.model, self.coords, self.eta, self.values,
-                                   self.converter, self.steps)
+                                   self.converter, self.steps, rule=self.rule)
             new = needed_dps(profile, self.digits, self.max_dps)
         if short and (new is None or new <= dps):
             new = escalated_dps(dps, agree, self.digits, losing, self.max_dps)
@@ -169,7 +171,7 @@ def hand_over(runner, rec, state, t, plan, agree):
     coords, eng = rec.config["coords"], runner.primary
     pair = [in_chart(e, u, coords)[1] for e, u in zip(runner.engines, state)]
     sync = min(min(agreeing_digits(p, q, base_dps) for p, q in zip(*pair)), agree, base_dps)
-    fresh = CompanionRunner(eng.model, coords, eng.eta, base_dps, sync=sync)
+    fresh = CompanionRunner(eng.model, coords, eng.eta, base_dps, sync=sync, rule=plan.rule)
     fresh.start(plan.values, plan.converter)  # the escape radius of the run's own start
     with fresh.primary.scope():
         state = fresh.synchronised(tuple(+v for v in pair[0]))

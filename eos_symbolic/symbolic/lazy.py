@@ -1,4 +1,4 @@
-"""A built-in model known by its name until something needs more than the name.
+"""A built-in model (and GD) known by its name until something needs more than the name.
 
 `LazyModel("four-scalar")` is what the command line hands to numeric runs: their compiled
 kernels are found in the on-disk cache by the model's name (`numeric.kernels`), so a run
@@ -51,3 +51,35 @@ class LazyModel:
 
     def __repr__(self):
         return f"LazyModel({self.name!r})"
+
+
+class LazyGD:
+    """Gradient descent, the default update rule, known by its name: `spec`, `kind`,
+    `params` and `is_gd` answer without SymPy (numeric runs ask no more of GD); anything
+    else, equality and hashing resolve to `optimizers.GD` on first use."""
+
+    spec = kind = "gd"
+    params = ()
+    is_gd = True
+
+    def resolve(self):
+        """The `Optimizer` itself."""
+        from .optimizers import GD
+        return GD
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(self.resolve(), attr)
+
+    def __eq__(self, other):
+        return self.resolve() == (other.resolve() if isinstance(other, LazyGD) else other)
+
+    def __hash__(self):
+        return hash(self.resolve())
+
+    def __reduce__(self):
+        return LazyGD, ()
+
+    def __repr__(self):
+        return "LazyGD()"

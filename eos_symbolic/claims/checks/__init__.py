@@ -8,7 +8,8 @@
   Phase-2 band, the sharpness region of Figure 2b, the rank-1 model (C19-C20);
 - `lemmas`: user inequalities and invariant regions (sampling, search, Arb proof);
 - `figures`: sweeps, basins and bifurcation figures;
-- `certificates`: the `--certify` paths that turn Arb certificates into verdicts.
+- `certificates`: the `--certify` paths that turn Arb certificates into verdicts;
+- `optimizers`: claims naming an update rule (stability threshold, limit sharpness).
 
 Every checker is ``fn(claim, ctx) -> Verdict``.
 """
@@ -19,6 +20,7 @@ from . import (
     figures,
     formulas,
     lemmas,
+    optimizers,
     phase2,
     rank1,
     regions,
@@ -68,4 +70,5 @@ CHECKERS = {
     "invariant-region": lemmas.check_invariant_region,
     "trajectory-limit": regions.check_trajectory_limit,
     **figures.CHECKERS,
+    **optimizers.CHECKERS,
 }
