@@ -143,16 +143,18 @@ def kernel_source(model, block=BLOCK, rule=None):
         "from math import sqrt",
         *([f"from numpy import {', '.join(used)}"] if used else []),  # scalars and arrays
         "",
-        f"@numba.njit(fastmath={FASTMATH}, parallel=True, cache=True)",
-        "def advance(V, p0, nsteps, every, radius, tol, status, when, offset):",
-        f"    \"\"\"Iterate the GD map of {model.name} nsteps times on V (coords x points,",
-        f"    points a multiple of {block}), checking every `every` steps.\"\"\"",
+        f"@numba.njit(fastmath={FASTMATH}, nogil=True, cache=True)",
+        "def advance_blocks(V, p0, nsteps, every, radius, tol, status, when, offset, first,",
+        "                   last):",
+        f"    \"\"\"Iterate the {'GD map' if rule is None else rule.spec} of {model.name} "
+        "nsteps times on the",
+        f"    blocks first..last-1 of V (state x points, {block} points a block), checking",
+        "    every `every` steps.\"\"\"",
         f"    {sig}",
         *[f"    {line}" for line in pre],
         "    isig = 1.0 / sig",
         "    rad = radius * isig",
-        f"    nblocks = V.shape[1] // {block}",
-        "    for blk in numba.prange(nblocks):",
+        "    for blk in range(first, last):",
         f"        lo = blk * {block}",
         # scratch aligned to the 64-byte cache line: unaligned 512-bit loads split
         # lines and run at about 60% of the speed here
