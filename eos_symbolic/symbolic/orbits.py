@@ -14,7 +14,7 @@ import sympy as sp
 from sympy.polys.rings import ring
 
 from ..errors import EosError
-from .factoring import factor_list
+from .factoring import factor_list, resultant
 from .minima import critical_sets
 from .symbols import eta, lam
 
@@ -103,7 +103,7 @@ def two_cycles(model):
     q1, q2 = (q.as_expr() for q in Q)
     elim = None
     if max(len(q.terms()) for q in Q) <= MAX_ELIMINATION_TERMS:
-        res = sp.resultant(q1, q2, yy)
+        res = resultant(q1, q2, yy)
         elim = tuple(sorted((f for f, _ in factor_list(res)[1] if f.has(xx) and f.has(eta)),
                             key=lambda f: (sp.Poly(f, xx).degree(), sp.default_sort_key(f))))
     lines = {}
