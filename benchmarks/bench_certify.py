@@ -62,7 +62,7 @@ def certify_case(rounds, quick):
         def run(certify, dps=dps, steps=steps):
             return lambda: run_trajectory(FOUR, "0.2", {"x": "2.5", "y": "0.2"}, steps,
                                           dps=dps, certify=certify)
-        run("two-precision")(), run("none")()  # kernels built and numba code loaded
+        run("two-precision")(), run("none")()  # kernels built and compiled
         med = interleaved({"two-precision": run("two-precision"), "none": run("none")}, rounds)
         digits = run("two-precision")().certification["state_digits"]
         out[dps] = {"steps": steps, "seconds": med, "ratio": med["two-precision"] / med["none"],

@@ -4,19 +4,18 @@ Run: ``python benchmarks/bench_startup.py [--runs N] [--json FILE]``.
 
 Each case runs the command line in a fresh Python process with ``EOS_SYMBOLIC_CACHE`` set
 to a new folder (cold: every kernel derived from the symbolic maps and compiled) and then
-again with the same folder (warm: kernels read back, numba's compiled code loaded). Times
+again with the same folder (warm: kernels read back and compiled by llvmlite). Times
 are wall-clock seconds from the launch of the process (median of N warm runs):
 
 - ``trajectory``: ``trajectory --model four-scalar --eta 0.2 --start x=2.5,y=0.2
   --steps 100000 --dps 30``: the moment the first step starts (the first call of the mpfr
   engine), and the whole process. Target (warm): first step within 0.5 s.
 - ``sweep``: ``sweep --eta 0.2 --grid x=0.05:3.5:256 --grid y=0.05:3.5:256 --steps 20000``:
-  the whole process and the time spent inside the numba kernel; their difference is what
+  the whole process and the time spent inside the kernel; their difference is what
   the process adds to its kernel time. Target (warm): at most 0.5 s.
 
-Also reported: whether the warm process imported SymPy (it should not), and the import of
-numba itself (its target initialisation on the first call of a compiled function included),
-the floor of any process that runs a numba kernel.
+Also reported: whether the warm processes imported SymPy or numba (they should not), and the
+floor of a process that compiles a kernel: Python with numpy and llvmlite's native target.
 """
 import argparse
 import json
@@ -40,7 +39,7 @@ it.Engine.advance = timed
 from eos_symbolic.cli import main
 main(["trajectory", "--model", "four-scalar", "--eta", "0.2", "--start", "x=2.5,y=0.2",
       "--steps", "100000", "--dps", "30", "--no-progress"])
-print("RESULT", first[0], "sympy" in sys.modules, file=sys.stderr)
+print("RESULT", first[0], "sympy" in sys.modules, "numba" in sys.modules, file=sys.stderr)
 """
 
 SWEEP = """
@@ -55,17 +54,18 @@ class Timed:
         t = time.perf_counter()
         self.mod.advance(*args)
         spent[0] += time.perf_counter() - t
-sk.sweep_kernel = lambda model, block=sk.BLOCK: Timed(load(model, block))
+sk.sweep_kernel = lambda model, block=sk.BLOCK, rule=None: Timed(load(model, block, rule))
 from eos_symbolic.cli import main
 main(["sweep", "--eta", "0.2", "--grid", "x=0.05:3.5:256", "--grid", "y=0.05:3.5:256",
       "--steps", "20000", "--no-progress"])
-print("RESULT", spent[0], "sympy" in sys.modules, file=sys.stderr)
+print("RESULT", spent[0], "sympy" in sys.modules, "numba" in sys.modules, file=sys.stderr)
 """
 
-NUMBA = """
-import numba
-from numba.core.registry import cpu_target
-cpu_target.target_context.refresh()  # what the first call of a cached kernel does
+FLOOR = """
+import numpy
+import llvmlite.binding as ll
+ll.initialize_native_target()
+ll.initialize_native_asmprinter()
 """
 
 
@@ -101,7 +101,8 @@ def main(argv=None):
         "cold": {"first_step_s": float(cold[2][0]) - cold[0], "process_s": cold[1]},
         "warm": {"first_step_s": statistics.median(first),
                  "process_s": statistics.median(w for _, w, _ in warm),
-                 "imports_sympy": any(f[1] == "True" for *_, f in warm)}}
+                 "imports_sympy": any(f[1] == "True" for *_, f in warm),
+                 "imports_numba": any(f[2] == "True" for *_, f in warm)}}
     cold, warm = case(SWEEP, args.runs)
     added = [w - float(f[0]) for _, w, f in warm]
     out["sweep"] = {
@@ -110,9 +111,10 @@ def main(argv=None):
         "warm": {"process_s": statistics.median(w for _, w, _ in warm),
                  "kernel_s": statistics.median(float(f[0]) for *_, f in warm),
                  "added_s": statistics.median(added),
-                 "imports_sympy": any(f[1] == "True" for *_, f in warm)}}
-    out["numba_floor_s"] = statistics.median(
-        launch(NUMBA, tempfile.gettempdir())[1] for _ in range(args.runs))
+                 "imports_sympy": any(f[1] == "True" for *_, f in warm),
+                 "imports_numba": any(f[2] == "True" for *_, f in warm)}}
+    out["floor_s"] = statistics.median(
+        launch(FLOOR, tempfile.gettempdir())[1] for _ in range(args.runs))
     out["python_s"] = statistics.median(launch("pass", tempfile.gettempdir())[1]
                                         for _ in range(args.runs))
     report(out)
@@ -129,14 +131,14 @@ def report(out):
           f"cold, {t['warm']['first_step_s']:.2f} s warm (target <= 0.5 s "
           f"{'MET' if t['warm']['first_step_s'] <= 0.5 else 'MISSED'}); process "
           f"{t['cold']['process_s']:.2f} s cold, {t['warm']['process_s']:.2f} s warm; warm "
-          f"imports SymPy: {t['warm']['imports_sympy']}")
+          f"imports SymPy: {t['warm']['imports_sympy']}, numba: {t['warm']['imports_numba']}")
     print(f"sweep 256x256 x 20000 steps: process {s['cold']['process_s']:.2f} s cold, "
           f"{s['warm']['process_s']:.2f} s warm; kernel {s['warm']['kernel_s']:.2f} s; added "
           f"{s['cold']['added_s']:.2f} s cold, {s['warm']['added_s']:.2f} s warm (target <= 0.5 s "
           f"{'MET' if s['warm']['added_s'] <= 0.5 else 'MISSED'}); warm imports SymPy: "
-          f"{s['warm']['imports_sympy']}")
-    print(f"floor: python alone {out['python_s']:.2f} s; python + numba's import and target "
-          f"initialisation {out['numba_floor_s']:.2f} s")
+          f"{s['warm']['imports_sympy']}, numba: {s['warm']['imports_numba']}")
+    print(f"floor: python alone {out['python_s']:.2f} s; python + numpy + llvmlite's native "
+          f"target {out['floor_s']:.2f} s")
 
 
 if __name__ == "__main__":

@@ -57,14 +57,13 @@ def test_kernel_is_vectorised_across_points():
     benchmark measures ~25-60x here depending on the machine's load."""
     import time
 
-    import numba
+    from eos_symbolic.dynamics.sweep_kernel import set_threads
     model = get_model("four-scalar")
     x = np.linspace(2.0, 2.6, 1 << 15)
     V = np.vstack([x, 1 / x])
     st, wh = np.zeros(V.shape[1], np.int8), np.full(V.shape[1], -1, np.int64)
     advance(model, V[:, :512], 0.2, 1, st[:512], wh[:512])  # compile
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
+    threads = set_threads(1)
     try:
         ratios = []
         for _ in range(3):
@@ -75,7 +74,7 @@ def test_kernel_is_vectorised_across_points():
             numpy_iterate(model, V.copy(), 0.2, 40)
             ratios.append(fast / (40 / (time.perf_counter() - t)))
     finally:
-        numba.set_num_threads(threads)
+        set_threads(threads)
     assert max(ratios) > 10, ratios
 
 

@@ -1,6 +1,6 @@
 """Float64 sweeps over grids of starts x step sizes: chunked, checkpointed, optionally on Dask.
 
-Each point (start $u_0$, step $\\eta$) is iterated with the generated numba kernel
+Each point (start $u_0$, step $\\eta$) is iterated with the generated float64 kernel
 (`sweep_kernel`) for `steps` steps and classified: ``converged`` (one-step displacement
 below `tol` $(1 + |u|)$ at the end, having stayed so since step `steps_taken`), ``diverged``
 (left $|u_i| < R$ or became non-finite at step `steps_taken`, resolution `every` steps) or
@@ -19,7 +19,7 @@ settings), its own place in it and a checksum of its arrays; a rerun with the sa
 loads finished chunks instead of recomputing them (resume after interrupt), and a chunk of
 another sweep, a moved or a damaged chunk is refused with one line naming the file.
 With `scheduler="tcp://host:port"` chunks run on a Dask cluster (``pip install
-eos-symbolic[dask]``); by default they run here, on numba's threads.
+eos-symbolic[dask]``); by default they run here, on `sweep_kernel.threads()` threads.
 """
 import hashlib
 import io

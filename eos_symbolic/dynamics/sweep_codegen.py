@@ -3,8 +3,9 @@
 See `sweep_kernel` for what the kernel does; this module writes it: `map_program` (the
 reduced map in straight-line form, each assignment in its cheapest form on an FMA machine),
 `scaled_program` (the map conjugated by the uniform scaling that makes a coefficient 1) and
-`kernel_source` (the numba module). `sweep_kernel` keeps the source in the kernel cache, so a
-sweep whose kernel is cached runs without SymPy.
+`kernel_parts` (the float64 statements `sweep_jit` compiles, and a numpy reference loop).
+`sweep_kernel` keeps them in the kernel cache, so a sweep whose kernel is cached runs without
+SymPy.
 """
 from functools import lru_cache
 
@@ -18,8 +19,9 @@ from ..symbolic.symbols import eta
 BLOCK = 512
 PAD = 8  # coordinate rows of a block's scratch lie block + PAD doubles apart, so that
 # loads of one row do not alias (modulo 4 KiB) the stores to another
-# fastmath flags: no 'nnan'/'ninf' (the escape test must see nan and inf)
-FASTMATH = "{'contract', 'arcp', 'nsz', 'reassoc', 'afn'}"
+# fast-math flags of the step's arithmetic: no 'nnan'/'ninf' (the escape test must see nan
+# and inf)
+FASTMATH = ("contract", "arcp", "nsz", "reassoc", "afn")
 
 
 def _cheapest_program(exprs, variables, param, shared):
@@ -106,11 +108,15 @@ def scaled_program(model):
 
 
 @lru_cache(maxsize=64)
-def kernel_source(model, block=BLOCK, rule=None):
-    """Python/numba source of the sweep kernel for `model` (see `sweep_kernel`): the numba
-    kernel iterates `scaled_program` when there is one (scaling on the way in and out,
-    radius and tolerance rescaled), `numpy_advance` the plain `map_program`. Under an
-    update `rule` other than GD both iterate the rule's map on its state, unscaled."""
+def kernel_parts(model, block=BLOCK, rule=None):
+    """The sweep kernel of `model` as plain data (see `sweep_kernel`; `sweep_jit` compiles
+    it): float64 statements ``pre`` (once per call, from ``p0`` = eta and ``sig``), ``body``
+    and new state ``outs`` of one step on the state ``v0, v1, ...``, of `scaled_program`
+    when there is one (``scale`` = ``[|c|, k]``: the state is $u / \\sigma$ with
+    $\\sigma = (|c|\\,\\eta)^{-1/k}$), else of the plain `map_program` (``scale`` None, sigma 1);
+    ``numpy``: the source of a module whose ``numpy_advance(V, p0, nsteps)`` iterates the
+    plain map with numpy (reference and benchmark). Under an update `rule` other than GD both
+    iterate the rule's map on its state, unscaled."""
     rule = None if rule is None or rule.is_gd else rule
     plain = map_program(model, rule)
     scaled = scaled_program(model) if rule is None else None
@@ -119,87 +125,18 @@ def kernel_source(model, block=BLOCK, rule=None):
     names.update({eta: "p0", SIGMA: "sig"})
     pre, body, outs = float_parts(scaled[0] if scaled else plain, names)
     np_pre, np_body, np_outs = float_parts(plain, names)
-    if scaled:  # sigma and its powers are rounded: the kernel is GD at eta (1 + O(1e-15))
-        base = "p0" if scaled[1] == 1 else f"({float(scaled[1])!r} * p0)"
-        sig = f"sig = {base} ** {-1 / scaled[2]!r}  # u = sig * (kernel state)"
-    else:
-        sig = "sig = 1.0"
     vs = [f"v{i}" for i in range(n)]
-    stride = block + PAD
-    ind = " " * 20
-    loads = [f"{ind}v{i} = Z[{i * stride} + j]" for i in range(n)]
-    step = [f"{ind}{line}" for line in body]
-    stores = [f"{ind}Z[{i * stride} + j] = {o}" for i, o in enumerate(outs)]
-    ind2 = " " * 16
-    chk_loads = [f"{ind2}v{i} = Z[{i * stride} + j]" for i in range(n)]
-    inside = " and ".join(f"abs(v{i}) < rad" for i in range(n))
-    disp = " + ".join(f"abs({o} - v{i})" for i, o in enumerate(outs))
-    scale = " + ".join(f"abs(v{i})" for i in range(n))
     used = sorted({f for f in FUNCTION_NAMES.values()
-                   if any(f"{f}(" in line for line in pre + body + np_pre + np_body)})
+                   if any(f"{f}(" in line for line in np_pre + np_body)})
     lines = [
-        "import numba",
-        "import numpy as np",
-        "from math import sqrt",
-        *([f"from numpy import {', '.join(used)}"] if used else []),  # scalars and arrays
-        "",
-        f"@numba.njit(fastmath={FASTMATH}, nogil=True, cache=True)",
-        "def advance_blocks(V, p0, nsteps, every, radius, tol, status, when, offset, first,",
-        "                   last):",
-        f"    \"\"\"Iterate the {'GD map' if rule is None else rule.spec} of {model.name} "
-        "nsteps times on the",
-        f"    blocks first..last-1 of V (state x points, {block} points a block), checking",
-        "    every `every` steps.\"\"\"",
-        f"    {sig}",
-        *[f"    {line}" for line in pre],
-        "    isig = 1.0 / sig",
-        "    rad = radius * isig",
-        "    for blk in range(first, last):",
-        f"        lo = blk * {block}",
-        # scratch aligned to the 64-byte cache line: unaligned 512-bit loads split
-        # lines and run at about 60% of the speed here
-        f"        raw = np.empty({n * stride + 8})",
-        "        a = ((-raw.ctypes.data) % 64) // 8",
-        f"        Z = raw[a:a + {n * stride}]",
-        f"        C = np.empty({block})",
-        f"        for j in range({block}):",
-        *[f"            Z[{i * stride} + j] = V[{i}, lo + j] * isig" for i in range(n)],
-        "        done = 0",
-        "        while done < nsteps:",
-        "            m = min(every, nsteps - done)",
-        "            for _ in range(m):",
-        f"                for j in range({block}):",
-        *loads, *step, *stores,
-        "            done += m",
-        # a branch-free (vectorised) pass codes each point and counts the changes; a
-        # scalar pass updates the status where the code changed, if anywhere
-        "            changed = 0",
-        f"            for j in range({block}):",
-        *chk_loads,
-        *[f"{ind2}{line}" for line in body],
-        f"                inside = ({inside})",
-        f"                still = ({disp}) < tol * (isig + {scale})",
-        "                C[j] = 1.0 if still else 0.0",
-        "                C[j] = C[j] if inside else 2.0",
-        "                s = status[lo + j]",
-        "                changed += 1 if C[j] != s and s != 2 else 0",
-        "            if changed == 0:",
-        "                continue",
-        f"            for j in range({block}):",
-        "                k = lo + j",
-        "                c = int(C[j])",
-        "                if c == status[k] or status[k] == 2:",
-        "                    continue",
-        "                status[k] = c",
-        "                when[k] = offset + done if c else -1",
-        "                if c == 2:",
-        *[f"                    Z[{i * stride} + j] = 0.0" for i in range(n)],
-        f"        for j in range({block}):",
-        *[f"            V[{i}, lo + j] = Z[{i * stride} + j] * sig" for i in range(n)],
+        f"\"\"\"The {'GD map' if rule is None else rule.spec} of {model.name} as a numpy "
+        "loop (generated).\"\"\"",
+        f"from numpy import {', '.join(sorted({'sqrt', *used}))}"
+        "  # noqa: F401 (scalars and arrays)",
         "",
         "",
         "def numpy_advance(V, p0, nsteps):",
-        "    \"\"\"The plain map as a numpy vectorised loop (reference and benchmark).\"\"\"",
+        "    \"\"\"nsteps steps of the plain map on V (state x points), in place.\"\"\"",
         *[f"    {line}" for line in np_pre],
         *[f"    v{i} = V[{i}].copy()" for i in range(n)],
         "    for _ in range(nsteps):",
@@ -208,6 +145,8 @@ def kernel_source(model, block=BLOCK, rule=None):
         *[f"    V[{i}] = v{i}" for i in range(n)],
         "",
     ]
-    return "\n".join(lines)
-
-
+    return {"name": model.name, "map": "GD" if rule is None else rule.spec, "state": n,
+            "block": block, "pad": PAD, "fastmath": list(FASTMATH),
+            "scale": [float(scaled[1]), int(scaled[2])] if scaled else None,
+            "pre": list(pre), "body": list(body), "outs": list(outs),
+            "numpy": "\n".join(lines)}

@@ -36,16 +36,37 @@ LOG10_UC = math.log10(2.0 ** -53)  # of the float64 unit roundoff
 
 
 class _Emitter:
-    """Statements of a float program as IR in one function (names live in `env`)."""
+    """Statements of a float program as IR in one function (names live in `env`), on
+    doubles or on vectors of them (`ty`), with fast-math `flags` on the arithmetic (none:
+    IEEE)."""
 
-    def __init__(self, builder, module, env):
-        self.b, self.module, self.env = builder, module, env
+    def __init__(self, builder, module, env, ty=DOUBLE, flags=()):
+        self.b, self.module, self.env, self.ty, self.flags = builder, module, env, ty, flags
 
-    def intrinsic(self, name):
-        return self.module.declare_intrinsic(name, [DOUBLE])
+    def intrinsic(self, name, nargs=1):
+        if not isinstance(self.ty, ir.VectorType):
+            return self.module.declare_intrinsic(name, [self.ty])
+        full = f"{name}.v{self.ty.count}f64"  # llvmlite names scalar overloads only
+        return self.module.globals.get(full) or ir.Function(
+            self.module, ir.FunctionType(self.ty, [self.ty] * nargs), name=full)
 
     def const(self, value):
+        if isinstance(self.ty, ir.VectorType):
+            return ir.Constant(self.ty, [float(value)] * self.ty.count)
         return ir.Constant(DOUBLE, float(value))
+
+    def libm(self, name, x):
+        """The C library's `name` (double -> double), lane by lane on a vector."""
+        fn = self.module.globals.get(name) or ir.Function(
+            self.module, ir.FunctionType(DOUBLE, [DOUBLE]), name=name)
+        if not isinstance(self.ty, ir.VectorType):
+            return self.b.call(fn, [x])
+        out = ir.Constant(self.ty, ir.Undefined)
+        for i in range(self.ty.count):
+            lane = ir.Constant(ir.IntType(32), i)
+            out = self.b.insert_element(out, self.b.call(fn, [self.b.extract_element(x, lane)]),
+                                        lane)
+        return out
 
     def statements(self, lines):
         for line in lines:
@@ -69,24 +90,23 @@ class _Emitter:
         if isinstance(node, ast.Constant):
             return self.const(node.value)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            return b.fneg(self.expr(node.operand))
+            return b.fneg(self.expr(node.operand), flags=self.flags)
         if isinstance(node, ast.BinOp):
             if isinstance(node.op, ast.Pow):
                 return self.power(self.expr(node.left), node.right)
             op = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul, ast.Div: b.fdiv}
-            return op[type(node.op)](self.expr(node.left), self.expr(node.right))
+            return op[type(node.op)](self.expr(node.left), self.expr(node.right),
+                                     flags=self.flags)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             args = [self.expr(a) for a in node.args]
             if node.func.id == "sqrt":
                 return b.call(self.intrinsic("llvm.sqrt"), args)
             if node.func.id == "square":
-                return b.fmul(args[0], args[0])
+                return b.fmul(args[0], args[0], flags=self.flags)
             if node.func.id in ("exp", "log", "sin", "cos"):  # analytic losses
                 return b.call(self.intrinsic(f"llvm.{node.func.id}"), args)
             if node.func.id in ("tanh", "cosh", "sinh"):  # the C library's, as numpy's
-                fn = self.module.globals.get(node.func.id) or ir.Function(
-                    self.module, ir.FunctionType(DOUBLE, [DOUBLE]), name=node.func.id)
-                return b.call(fn, args)
+                return self.libm(node.func.id, args[0])
             if node.func.id == "max":  # nan wins, as the largest eigenvalue must be honest
                 top = args[0]
                 for a in args[1:]:
@@ -94,8 +114,7 @@ class _Emitter:
                 return top
             if node.func.id == "root":  # real roots of non-negative numbers, else nan
                 q = ast.literal_eval(node.args[1])
-                power = b.call(self.module.declare_intrinsic("llvm.pow", [DOUBLE]),
-                               [args[0], self.const(1 / q)])
+                power = b.call(self.intrinsic("llvm.pow", 2), [args[0], self.const(1 / q)])
                 ok = b.fcmp_ordered(">=", args[0], self.const(0))
                 return b.select(ok, power, self.const(float("nan")))
         raise ValueError(f"float_jit: cannot compile {ast.dump(node)}")
@@ -104,17 +123,26 @@ class _Emitter:
         n = ast.literal_eval(exponent)
         if int(n) != n:
             raise ValueError(f"float_jit: non-integer power {n}")
-        n, out, sq = int(n), self.const(1), base
+        n, out, sq, f = int(n), self.const(1), base, self.flags
         for bit in bin(abs(n))[:1:-1]:  # binary powering, lowest bit first
             if bit == "1":
-                out = self.b.fmul(out, sq)
-            sq = self.b.fmul(sq, sq)
-        return self.b.fdiv(self.const(1), out) if n < 0 else out
+                out = self.b.fmul(out, sq, flags=f)
+            sq = self.b.fmul(sq, sq, flags=f)
+        return self.b.fdiv(self.const(1), out, flags=f) if n < 0 else out
+
+    def entry_alloca(self, ty):
+        """A stack slot made in the function's entry block: once per call, and mem2reg
+        turns it into a register (an alloca inside a loop would grow the stack each time)."""
+        here = self.b.block
+        self.b.position_at_start(self.b.function.entry_basic_block)
+        slot = self.b.alloca(ty)
+        self.b.position_at_end(here)
+        return slot
 
     def loop(self, count, body):
         """``for i in range(count): body(i)`` with an i64 counter in memory (mem2reg)."""
         b = self.b
-        counter = b.alloca(I64)
+        counter = self.entry_alloca(I64)
         b.store(ir.Constant(I64, 0), counter)
         head, inner, done = (b.append_basic_block() for _ in range(3))
         b.branch(head)
@@ -178,7 +206,7 @@ def _state(em, V, k, nv):
     cells = [em.cell(V, em.at(k, nv, i)) for i in range(nv)]
     slots = []
     for i, c in enumerate(cells):
-        slot = em.b.alloca(DOUBLE)
+        slot = em.entry_alloca(DOUBLE)
         em.b.store(em.b.load(c), slot)
         slots.append(slot)
     return cells, slots
@@ -275,7 +303,7 @@ def module_ir(kernels, derived):
         em.statements(list(pre) + list(jpre))
         cells, slots = _state(em, V, k, nv)
         wcells = [em.cell(W, em.at(k, nv, i)) for i in range(nv)]
-        total = b.alloca(DOUBLE)
+        total = em.entry_alloca(DOUBLE)
         b.store(b.load(em.cell(T, k)), total)
         columns = b.sdiv(n, every)
 

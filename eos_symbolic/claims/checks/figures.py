@@ -45,7 +45,7 @@ def check_concentration(claim, ctx):
     ev.update(_drawn(ctx, claim, "concentration-map", res))
     expect = claim.fields.get("expect", "region")
     method = (f"float64 sweep of {cm['points']} starts x {steps} steps at eta = {eta_value:g}"
-              " (generated numba kernel)")
+              " (generated float64 kernel)")
     region = cm["largest_region_fraction"]
     if expect == "region":
         ev["criterion"] = "verified if the largest band region >= 1% of the grid; refuted < 0.1%"
