@@ -112,3 +112,25 @@ def test_a_warm_trajectory_process_never_imports_sympy(tmp_path):
     assert out == [["True", "0"], ["False", "0"]]  # cold: derived; warm: read back
     a, b = (json.loads((tmp_path / f"{i}.json").read_text()) for i in range(2))
     assert a["final"] == b["final"] and a["certification"] == b["certification"]
+
+
+SWEEP = """
+import sys
+from eos_symbolic.cli import main
+code = main(["sweep", "--eta", "0.2", "--grid", "x=0.05:3.5:24", "--grid", "y=0.05:3.5:24",
+             "--steps", "3000", "--no-progress", "--json", sys.argv[1]])
+print("sympy" in sys.modules, "numba" in sys.modules, code)
+"""
+
+
+def test_a_warm_sweep_process_imports_neither_sympy_nor_numba(tmp_path):
+    env = {"EOS_SYMBOLIC_CACHE": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    out = []
+    for i in range(2):
+        run = subprocess.run([sys.executable, "-c", SWEEP, str(tmp_path / f"{i}.json")],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        out.append(run.stdout.split()[-3:])
+    assert out == [["True", "False", "0"], ["False", "False", "0"]]
+    a, b = (json.loads((tmp_path / f"{i}.json").read_text()) for i in range(2))
+    assert a["rows"] == b["rows"]

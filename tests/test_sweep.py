@@ -78,6 +78,33 @@ def test_kernel_is_vectorised_across_points():
     assert max(ratios) > 10, ratios
 
 
+@pytest.mark.parametrize("blocks", [1, 3, 4])
+def test_threads_split_blocks_without_changing_a_bit(blocks, monkeypatch):
+    """Every block is iterated exactly once whatever the split (2 threads over 3 blocks: a
+    run of 1 and a run of 2), with the same rounding as on one thread."""
+    from eos_symbolic.dynamics.sweep_kernel import BLOCK, set_threads, threads
+    model = get_model("four-scalar")
+    rng = np.random.default_rng(1)
+    V = rng.uniform(0.05, 3.0, (2, blocks * BLOCK))
+    out = []
+    for n in (1, 2, 3):
+        old = set_threads(n)
+        try:
+            st, wh = np.zeros(V.shape[1], np.int8), np.full(V.shape[1], -1, np.int64)
+            out.append((advance(model, V, 0.2, 1500, st, wh, every=100), st, wh))
+        finally:
+            set_threads(old)
+    for W, st, wh in out[1:]:
+        assert np.array_equal(W, out[0][0], equal_nan=True)
+        assert np.array_equal(st, out[0][1]) and np.array_equal(wh, out[0][2])
+    assert (out[0][1] == CONVERGED).any() and (out[0][1] == DIVERGED).any()
+    monkeypatch.setenv("EOS_SYMBOLIC_THREADS", "3")
+    assert threads() == 3
+    monkeypatch.setenv("EOS_SYMBOLIC_THREADS", "0")
+    with pytest.raises(EosError, match="EOS_SYMBOLIC_THREADS"):
+        threads()
+
+
 def test_scaling_makes_the_cubic_monic():
     """u = sigma v with sigma = eta^(-1/6) turns eq. 2 into v' = v - g (v_y, v_x),
     g = q (q^2 - eta^(2/3)), q = v_x v_y: one multiplication fewer than the plain map."""
