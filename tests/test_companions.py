@@ -97,12 +97,14 @@ def test_loss_profile_predicts_the_transient():
 
 def test_companion_kernels_run_the_compiled_program():
     # the float64 step compiled through LLVM is the float backend of the same program
+    # (five companions: four in the lanes of a vector, one alone; each as the scalar code)
     k = kernels_for(FOUR, "ab")
     mod = companion_kernels(k)
-    V = np.array([[0.01, 0.01], [0.02, -0.01]])
-    P = np.array([0.01, 0.04])
+    starts = [[0.01, 0.01], [0.02, -0.01], [0.015, 0.0], [-0.01, 0.02], [0.005, 0.005]]
+    V = np.array(starts)
+    P = np.array([0.01, 0.04, 0.02, 0.03, 0.011])
     mod.ensemble(V, P, 500)
-    for row, p, start in zip(V, P, ([0.01, 0.01], [0.02, -0.01])):
+    for row, p, start in zip(V, P, starts):
         eng = Engine(FOUR, "ab", "float", 16, repr(float(p)))
         assert list(row) == [float(v) for v in eng.advance(tuple(start), 500)]
 

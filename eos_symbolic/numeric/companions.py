@@ -170,7 +170,7 @@ class CompanionRunner:
     def advance(self, state, n):
         u, V = state
         V = V.copy()
-        self.module.ensemble(V, self._buffers[1][0], n)
+        self.module.ensemble_at(V.ctypes.data, self._buffers[1][0], K, n)  # V: ours, K x nv
         return self.primary.advance(u, n), V
 
     def escaped(self, state):
@@ -227,8 +227,9 @@ class CompanionRunner:
         values, digits = decimal_row(obs, self.names, shown, t)
         got = [obs.get(n) for n in self._order]
         (QZ, OUT), addresses = self._buffers
-        QZ[:] = [float(v) if v is not None and gmpy2.is_finite(v) else math.nan
-                 for v in got] + [1.0 if v is not None and v == 0 else 0.0 for v in got]
+        # a non-finite value is compared as such by the kernel (no digits); None is nan
+        QZ[:] = [math.nan if v is None else float(v) for v in got] + [
+            1.0 if v is not None and v == 0 else 0.0 for v in got]
         top = min(self.dps if self.sync is None else self.sync, self.dps, shown)
         self.module.errors(V, *addresses, top, MARGIN)
         m, out = len(got), OUT.tolist()

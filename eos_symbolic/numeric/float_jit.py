@@ -11,7 +11,8 @@ a division by zero gives inf, a square root of a negative number nan, as in the 
 
 Kernels (``double *`` arrays, row-major, K companions of ``nv`` coordinates):
 
-- ``ensemble(V, P, K, n)``: n steps of companion k (row k of V) at step size P[k];
+- ``ensemble(V, P, K, n)``: n steps of companion k (row k of V) at step size P[k] (four
+  companions at a time in the lanes of one vector);
 - ``errors(V, P, QZ, OUT, K, top, margin)``: for the m recorded quantities
   (`recorded`), QZ holds the primary's values Q then flags Z (1: exactly 0);
   OUT receives E, D and lambda (m each): $E_j = \\max_k |c_{kj} - Q_j|$ (inf if any is nan),
@@ -33,6 +34,7 @@ from llvmlite import ir
 DOUBLE, I64 = ir.DoubleType(), ir.IntType(64)
 PTR = DOUBLE.as_pointer()
 LOG10_UC = math.log10(2.0 ** -53)  # of the float64 unit roundoff
+LANES = 4  # companions advanced together by `ensemble`
 
 
 class _Emitter:
@@ -195,6 +197,14 @@ def _digits(em, Q, Z, E, D, lam_out, j, top, margin):
     b.store(b.select(b.fcmp_ordered("<", lam, inf), d, c(0)), em.cell(D, j))
 
 
+def _gather(em, cells):
+    """The doubles at `cells` as one vector."""
+    out = ir.Constant(em.ty, ir.Undefined)
+    for j, c in enumerate(cells):
+        out = em.b.insert_element(out, em.b.load(c), ir.Constant(ir.IntType(32), j))
+    return out
+
+
 def _function(module, name, nptr, nint):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [PTR] * nptr + [I64] * nint),
                      name=name)
@@ -242,10 +252,12 @@ def module_ir(kernels, derived):
     derived = derived(oout, threshold)
     module = ir.Module(name="eos_companions")
 
-    # ensemble(V, P, K, n)
+    # ensemble(V, P, K, n): companions four at a time in the lanes of a vector (IEEE lane by
+    # lane, so each rounds exactly as alone), the rest one by one
     fn, b = _function(module, "ensemble", 2, 2)
     V, P, K, n = fn.args
     em = _Emitter(b, module, {})
+    vec = _Emitter(b, module, {}, ir.VectorType(DOUBLE, LANES))
 
     def companion(k):
         em.env["p0"] = b.load(em.cell(P, k))
@@ -254,7 +266,26 @@ def module_ir(kernels, derived):
         em.loop(n, lambda _: _step(em, slots, body, new))
         for c, s in zip(cells, slots):
             b.store(b.load(s), c)
-    em.loop(K, companion)
+
+    def group(g):
+        ks = [b.add(b.mul(g, ir.Constant(I64, LANES)), ir.Constant(I64, j))
+              for j in range(LANES)]
+        vec.env["p0"] = _gather(vec, [em.cell(P, k) for k in ks])
+        vec.statements(pre)
+        rows = [[em.cell(V, em.at(k, nv, i)) for k in ks] for i in range(nv)]
+        slots = []
+        for cells in rows:
+            slots.append(vec.entry_alloca(vec.ty))
+            b.store(_gather(vec, cells), slots[-1])
+        vec.loop(n, lambda _: _step(vec, slots, body, new))
+        for cells, slot in zip(rows, slots):
+            x = b.load(slot)
+            for j, c in enumerate(cells):
+                b.store(b.extract_element(x, ir.Constant(ir.IntType(32), j)), c)
+    groups = b.sdiv(K, ir.Constant(I64, LANES))
+    vec.loop(groups, group)
+    done = b.mul(groups, ir.Constant(I64, LANES))
+    em.loop(b.sub(K, done), lambda r: companion(b.add(done, r)))
     b.ret_void()
 
     # errors(V, P, QZ, OUT, K, top, margin)
@@ -363,6 +394,10 @@ class CompiledKernels:
 
     def ensemble(self, V, P, n):
         self._fns["ensemble"](_address(V), _address(P), V.shape[0], int(n))
+
+    def ensemble_at(self, V, P, K, n):
+        """`ensemble` on the addresses V (K x coordinates float64, C order) and P."""
+        self._fns["ensemble"](V, P, K, n)
 
     def errors(self, V, P, QZ, OUT, top, margin):
         self._fns["errors"](_address(V), _address(P), _address(QZ), _address(OUT), V.shape[0],
