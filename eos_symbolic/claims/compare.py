@@ -50,8 +50,9 @@ def _q(v):
 
 def _window(sym, r, windows=None):
     """A bounded sampling interval inside range `r` (exact Fractions)."""
-    lo, hi = (Fraction(str(v)) for v in {**DOMAINS, **(windows or {})}.get(sym.name, (0.2, 2.0)))
-    if r.lo is None and r.hi is None and lo > 0:
+    given = (windows or {}).get(sym.name)
+    lo, hi = (Fraction(str(v)) for v in (given or DOMAINS.get(sym.name, (0.2, 2.0))))
+    if r.lo is None and r.hi is None and lo > 0 and not given:
         lo = -hi  # a real symbol is sampled on both sides of 0
     lo = lo if r.lo is None or (r.hi is not None and r.hi <= lo) else max(lo, r.lo)
     hi = hi if r.hi is None or (r.lo is not None and r.lo >= hi) else min(hi, r.hi)

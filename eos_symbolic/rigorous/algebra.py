@@ -54,6 +54,13 @@ class _Translator:
             return sp.Integer(e.p), sp.Integer(e.q)
         if e.is_Symbol:
             return e, sp.Integer(1)
+        if e.is_Mul and sum(isinstance(t, sp.Abs) for t in e.args) > 1:
+            # |p| |q| = |p q|: one sign condition for the product (SymPy splits sqrt((p q)^2))
+            absolute = [t for t in e.args if isinstance(t, sp.Abs)]
+            rest = sp.Mul(*[t for t in e.args if not isinstance(t, sp.Abs)])
+            n1, d1 = self.fraction(rest)
+            n2, d2 = self.root(sp.Mul(*[t.args[0] for t in absolute]) ** 2, 2)
+            return sp.expand(n1 * n2), sp.expand(d1 * d2)
         if e.is_Add or e.is_Mul:
             parts = [self.fraction(t) for t in e.args]
             n, d = parts[0]
@@ -114,6 +121,9 @@ class _Translator:
         cn, fn = sp.factor_list(n)
         cd, fd = sp.factor_list(d) if d != 1 else (sp.Integer(1), [])
         c = sp.Rational(cn) / sp.Rational(cd)
+        whole = self.perfect_power(c, fn, fd, k)
+        if whole is not None:
+            return whole
         parts, num, den = [], sp.Integer(1), sp.Integer(1)
         for f, m in [(f, m) for f, m in fn] + [(f, -m) for f, m in fd]:
             s = self.sign_of(f, strict=m < 0)
@@ -137,6 +147,26 @@ class _Translator:
             num *= sp.Integer(prime) ** whole * (self.radical(prime, 1, k) ** rest if rest else 1)
         self.factored.append({"base": str(base), "root": k, "constant": str(c),
                               "factors": parts})
+        return sp.expand(num), sp.expand(den)
+
+    def perfect_power(self, c, fn, fd, k):
+        """$(F^k)^{1/k} = s F$ when the base is the k-th power of one rational function F whose
+        sign s is proved as a whole (a product of factors that change sign together, as in
+        $\\sqrt{((x - r)(x - r - \\delta))^2}$, is decided here, not factor by factor)."""
+        root_c = sp.root(sp.Abs(c), k) if c != 0 else None
+        if (c < 0 and k % 2 == 0) or root_c is None or not root_c.is_Rational or \
+                any(m % k for _, m in fn + fd) or len(fn) + len(fd) < 2:
+            return None
+        root_c = root_c if c > 0 else -root_c
+        F = root_c * sp.Mul(*[f ** (m // k) for f, m in fn]) / sp.Mul(*[f ** (m // k)
+                                                                        for f, m in fd])
+        s = self.sign_of(sp.together(F), strict=bool(fd))
+        if s is None or (k % 2 == 1 and s < 0):
+            return None
+        num, den = sp.fraction(sp.cancel(s * F))
+        self.factored.append({"base": f"({self.original(F)})**{k}", "root": k,
+                              "constant": "1", "factors": [{"factor": str(self.original(
+                                  sp.expand(s * F))), "multiplicity": k}]})
         return sp.expand(num), sp.expand(den)
 
     def sign_of(self, f, strict):

@@ -54,6 +54,11 @@ class _Ring:
             if e.name not in self.names:
                 raise EosError(f"re-check: symbol {e} has no range")
             return self.gens[e.name], self.one()
+        if e.is_Mul and sum(isinstance(t, sp.Abs) for t in e.args) > 1:  # |p| |q| = |p q|
+            absolute = [t for t in e.args if isinstance(t, sp.Abs)]
+            n1, d1 = self.frac(sp.Mul(*[t for t in e.args if not isinstance(t, sp.Abs)]))
+            n2, d2 = self.root(sp.Mul(*[t.args[0] for t in absolute]) ** 2, 2)
+            return n1 * n2, d1 * d2
         if e.is_Add or e.is_Mul:
             n, d = self.frac(e.args[0])
             for t in e.args[1:]:
