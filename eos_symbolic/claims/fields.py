@@ -76,8 +76,11 @@ def parse_domain(claim):
 
 
 def validate_region_kind(c):
-    """Fields of the kinds `inequality`, `invariant-region`, `trajectory-limit`."""
+    """Fields of the kinds `inequality`, `invariant-region`, `trajectory-limit` (and the
+    `domain` of any kind that has one)."""
     label = f"claim {c.id}"
+    if "domain" in c.fields and c.kind not in ("inequality", "invariant-region"):
+        parse_domain(c)
     if c.kind == "inequality":
         parse_relation(c.fields.get("inequality"), f"{label} inequality")
         parse_domain(c)

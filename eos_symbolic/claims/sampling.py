@@ -5,14 +5,16 @@ A check over a region needs more than a few easy points:
 - `exact_points`: the corners, edge midpoints, face centres and centre of the box with its
   exact rational bounds (a strict inequality failing exactly at a corner is caught there);
 - `latin_hypercube`: a stratified interior sample;
-- `search_worst`: the margin function (positive = the claim holds) is evaluated on those
-  points, then minimised by differential evolution (SciPy) over the whole box and by
-  Nelder-Mead from the worst points found, every trial clipped to the box. Searches run on a
-  *normalised* margin (e.g. $(r - l)/(|r| + |l|)$ for $l < r$), so a violation next to a set
-  where the raw margin vanishes identically (a face b = 0 of a map fixing b = 0) is not hidden
-  behind margins that are merely tiny. The budget grows with the dimension k: `per_dim`
-  Latin-hypercube points, a population of ``10 k`` and ``20 + 10 k`` generations per
-  dimension.
+- `search_worst`: the margins (positive = the claim holds) are evaluated on those points,
+  then minimised by differential evolution (SciPy) over the whole box and by Nelder-Mead
+  from the worst points found, every trial clipped to the box. Searches run on a
+  *normalised* margin: each margin m with the size z of its two sides (``|lhs| + |rhs|``)
+  becomes $m / (z + s)$, s a thousandth of the median size over the first samples. The sign
+  is kept; a margin that vanishes identically on a set (a face b = 0 of a map fixing b = 0)
+  no longer looks like the worst place, and one whose sides are both large is not favoured
+  over a small violation elsewhere. The budget grows with the dimension k: `per_dim`
+  Latin-hypercube points per dimension, a population of ``10 k`` and ``20 + 10 k``
+  generations.
 
 Every evaluation is counted, so a verdict can say how hard it looked.
 """
@@ -98,25 +100,31 @@ def search_budget(k, quick=False, per_dim=64):
     return per_dim * k * scale // 2, 10, (20 + 10 * k) * scale // 2, 2 + scale
 
 
-def search_worst(margin, bounds, quick=False, seed=0, points=None, per_dim=64):
-    """Minimise `margin(point) -> float` over the box (module docstring). `margin` may return
-    nan/inf outside its domain (treated as +inf, not a violation). `points` replaces the
-    Latin-hypercube sample (e.g. points kept inside a thin region)."""
+def search_worst(margins, bounds, quick=False, seed=0, points=None, per_dim=64):
+    """Minimise the normalised margin over the box (module docstring). ``margins(point)``
+    returns a list of (margin, size) pairs, one per condition, or None outside the claim's
+    domain (not a violation). `points` replaces the Latin-hypercube sample (e.g. points kept
+    inside a thin region)."""
     from scipy.optimize import differential_evolution, minimize
 
     lo = np.array([float(v[0]) for v in bounds])
     hi = np.array([float(v[1]) for v in bounds])
     k = len(bounds)
-    scale = np.where(hi > lo, hi - lo, 1.0)
+    width = np.where(hi > lo, hi - lo, 1.0)
     n_lhs, pop, gens, restarts = search_budget(k, quick, per_dim)
     count = [0]
     best = [None, math.inf, "sampling"]
+    floor = []
 
     def f(p, how="sampling"):
         count[0] += 1
         q = np.clip(p, lo, hi)
-        v = float(margin(q))
-        v = v if math.isfinite(v) else math.inf
+        pairs = margins(q)
+        if pairs is None:
+            return math.inf
+        floor.extend([1e-300] * (len(pairs) - len(floor)))
+        v = min(_finite(m) / (float(z) + s) if math.isfinite(_finite(m)) else _finite(m)
+                for (m, z), s in zip(pairs, floor))
         if v < best[1]:
             best[:] = [q.copy(), v, how]
         return v
@@ -125,24 +133,36 @@ def search_worst(margin, bounds, quick=False, seed=0, points=None, per_dim=64):
         [(Fraction(str(a)), Fraction(str(b))) for a, b in zip(lo, hi)])]
     pts = list(grid) + list(latin_hypercube(bounds, n_lhs, seed) if points is None
                             else np.asarray(points, dtype=float))
+    sizes = [margins(np.clip(p, lo, hi)) for p in pts[:64]]  # fix the scale s of each
+    count[0] += len(sizes)                                    # condition (docstring)
+    sizes = [pairs for pairs in sizes if pairs is not None]
+    n_cond = len(sizes[0]) if sizes else 1
+    for i in range(n_cond):
+        z = [float(pairs[i][1]) for pairs in sizes if math.isfinite(float(pairs[i][1]))]
+        floor.append(1e-3 * float(np.median(z)) if z and np.median(z) > 0 else 1e-300)
     values = np.array([f(p) for p in pts])
     sampled, violations = len(pts), int(np.sum(values < 0))
-    unit = lambda q: f(lo + np.clip(q, 0, 1) * scale, "differential evolution")  # noqa: E731
+    unit = lambda q: f(lo + np.clip(q, 0, 1) * width, "differential evolution")  # noqa: E731
     de = differential_evolution(unit, [(0, 1)] * k, popsize=pop, maxiter=gens, seed=seed,
                                 tol=0, polish=False, init="latinhypercube")
     starts = []
     order = list(np.argsort(values)[:restarts]) + [None]
     for i in order:
-        q0 = (pts[i] - lo) / scale if i is not None else np.clip(de.x, 0, 1)
+        q0 = (pts[i] - lo) / width if i is not None else np.clip(de.x, 0, 1)
         if i is not None and not math.isfinite(values[i]):
             continue
-        res = minimize(lambda q: f(lo + np.clip(q, 0, 1) * scale, "Nelder-Mead"), q0,
+        res = minimize(lambda q: f(lo + np.clip(q, 0, 1) * width, "Nelder-Mead"), q0,
                        method="Nelder-Mead", options={"maxiter": 100 * k + 100, "xatol": 1e-13,
                                                       "fatol": 1e-30,
                                                       "initial_simplex": _simplex(q0)})
-        starts.append({"from": (lo + q0 * scale).tolist(), "margin": float(res.fun)})
+        starts.append({"from": (lo + q0 * width).tolist(), "margin": float(res.fun)})
     point = best[0] if best[0] is not None else (lo + hi) / 2
     return Search(point, best[1], count[0], sampled, violations, best[2], starts)
+
+
+def _finite(v):
+    v = float(v)
+    return v if not math.isnan(v) else math.inf
 
 
 def _simplex(q0, size=0.05):
@@ -153,13 +173,6 @@ def _simplex(q0, size=0.05):
         q[i] = q[i] + size if q[i] + size <= 1 else q[i] - size
         simplex.append(q)
     return np.array(simplex)
-
-
-def normalised(value, lhs, rhs):
-    """A margin divided by the size of the two sides, sign kept: ``value / (|lhs| + |rhs|)``
-    (the raw value when both sides vanish)."""
-    scale = abs(lhs) + abs(rhs)
-    return value / scale if scale > 0 else value
 
 
 def to_exact(point):

@@ -161,6 +161,8 @@ def covers(box, leaves):
         b, inside = todo.pop()
         if b in inside:
             continue
+        if not inside:  # a part of the box that no leaf reaches
+            return False
         for i, (lo, hi) in enumerate(b):
             if lo == hi:
                 continue

@@ -9,7 +9,7 @@ from ...errors import EosError
 from ...rigorous.intervals import prove_implication
 from ...symbolic.symbols import eta, kappa
 from ..fields import margin_expression, parse_domain, parse_relation
-from ..sampling import exact_points, latin_hypercube, normalised, search_worst, to_exact
+from ..sampling import exact_points, latin_hypercube, search_worst, to_exact
 from ..verdict import Verdict
 from .certificates import budget, leaf_text
 from .lemmas import DEFAULT_DPS
@@ -98,13 +98,13 @@ def check_invariant_region(claim, ctx):
     def margin(q):
         args = [mpmath.mpf(float(v)) for v in q]
         if any(not (f(*args) > 0 if st else f(*args) >= 0) for f, st in src_f):
-            return mpmath.inf  # outside the source region: nothing to check
+            return None  # outside the source region: nothing to check
         counts["inside"] += 1
         p = image_of(args)
         if p is None:
             counts["undefined"] += 1
-            return mpmath.mpf(-1)
-        return min(normalised(m(*p), fl(*p), fr(*p)) for fl, fr, m in dst_f)
+            return [(-1.0, 1.0)]
+        return [(m(*p), abs(fl(*p)) + abs(fr(*p))) for fl, fr, m in dst_f]
 
     bounds = box or [(float(lo), float(hi)) for _, lo, hi in sampled]
     with mpmath.workdps(dps):
@@ -117,7 +117,7 @@ def check_invariant_region(claim, ctx):
     ev.update({"evaluations": res.evaluations, "inside_region_evaluations": counts["inside"],
                "undefined_images": counts["undefined"],
                "screening": {"points": counts["inside"], "dps": dps}})
-    if res.margin == mpmath.inf:
+    if res.margin == float("inf"):
         return Verdict("", "inconclusive", method,
                        {**ev, "reason": "no sampled point lies in the region; give a tighter "
                                         "domain box"})
@@ -168,6 +168,9 @@ def _refuted(sampled, p, method, ev, found_by, vs, image, post):
     with mpmath.workdps(50):
         img = {str(v): mpmath.nstr(sp.N(e.subs(at), 40), 30) for v, e in zip(vs, image)}
         margins = [mpmath.nstr(sp.N(m.subs(at), 40), 30) for m, _ in post]
+    ev["worst_point"] = point_text(sampled, p)
+    ev["key"] = (f"leaves the target at {ev['worst_point']}: image {img}, target margins "
+                 f"{[m[:12] for m in margins]} (found by {found_by})")
     return Verdict("", "refuted", method, ev,
                    {"point": point_text(sampled, p), "image": img, "target_margins": margins,
                     "certified": "region margins certified to hold and a target margin "

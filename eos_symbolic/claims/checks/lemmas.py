@@ -25,7 +25,7 @@ import sympy as sp
 from ...errors import EosError
 from ...rigorous.intervals import prove_positive
 from ..fields import margin_expression, parse_domain, parse_relation
-from ..sampling import exact_points, normalised, search_worst, to_exact
+from ..sampling import exact_points, search_worst, to_exact
 from ..verdict import Verdict
 from .certificates import budget, leaf_text
 from .margins import certified_sign, command, exact_box, mp_function, point_text, violated
@@ -62,7 +62,7 @@ def check_inequality(claim, ctx):
 
     def margin(q):
         args = [mpmath.mpf(float(v)) for v in q]
-        return normalised(f(*args), fl(*args), fr(*args))
+        return [(f(*args), abs(fl(*args)) + abs(fr(*args)))]
 
     bounds = box or [(float(lo), float(hi)) for _, lo, hi in sampled]
     with mpmath.workdps(dps):
@@ -115,6 +115,9 @@ def _refuted_at(sampled, p, L, R, m_expr, syms, method, ev, found_by):
         vals = {k: mpmath.nstr(sp.N(e.subs(pt), 40), 30) for k, e in
                 (("lhs", L), ("rhs", R), ("margin", m_expr))}
     ev["found_by"] = found_by
+    ev["worst_point"] = point_text(sampled, p)
+    ev["key"] = (f"violated at {ev['worst_point']}: lhs {vals['lhs'][:14]} vs rhs "
+                 f"{vals['rhs'][:14]} (found by {found_by})")
     return Verdict("", "refuted", method, ev,
                    {"point": point_text(sampled, p), **vals,
                     "certified": "the sign of the margin at this exact point is certified "
