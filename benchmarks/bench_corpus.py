@@ -38,6 +38,9 @@ def run_corpus(n, seed):
         row["seconds"] += time.perf_counter() - start
         key = f"{'true' if truth else 'false'}->{v.verdict}"
         row["verdicts"][key] = row["verdicts"].get(key, 0) + 1
+        if v.verdict == "refuted":  # which round caught it (exact points, search, Arb)
+            how = str(v.evidence.get("found_by", "screening")).split(" (")[0]
+            row.setdefault("found_by", {})[how] = row.get("found_by", {}).get(how, 0) + 1
         results.append((truth, v.verdict))
         if (not truth and v.verdict in ("verified", "verified-numerically")) or \
                 (truth and v.verdict == "refuted"):
@@ -59,6 +62,9 @@ def main(argv=None):
     for family, row in per.items():
         print(f"  {family:18s} {row['claims']:4d} claims {row['seconds']:7.1f} s  "
               + ", ".join(f"{k} {v}" for k, v in sorted(row["verdicts"].items())))
+        if row.get("found_by"):
+            print(f"  {'':18s} refuted by: " + ", ".join(
+                f"{k} {v}" for k, v in sorted(row["found_by"].items())))
     print(f"false claims verified or verified-numerically: {counts['false_verified']}")
     print(f"true claims refuted: {counts['true_refuted']}")
     out = {"corpus": counts, "families": per, "liars": liars}

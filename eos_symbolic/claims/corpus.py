@@ -16,8 +16,12 @@ Families, each with true and false members (`build(family, rng)` -> (claim, trut
   $x' + y' = (x + y)(1 - \\eta t (t^2 - 1))$ with $t = x y$, so the claim is true iff that
   factor stays positive for t in the box's range of x y (a cubic, decided exactly); boxes
   are drawn on both sides of a leak;
+- ``invariant-hole``: the two-step map in (a, b) with a target whose margin vanishes on the
+  whole face b = 0 and fails in a small disk next to the face a = 0 (false) or outside the
+  box (true);
 - ``expansion``: the derived truncation of the 1- or 2-step series (true); one coefficient
-  moved by 1, one term dropped or a spurious term added (false);
+  moved by 1, one term dropped or a spurious term added (false unless the result is again the
+  series through its own largest weight, which is how an expansion claim reads);
 - ``trajectory-limit``: four-scalar at eta = 1/25 from the box of the README example, with
   a/kappa^3 intervals containing the limit -0.1240 (true) or clear of it (false).
 
@@ -28,13 +32,14 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..local.expansions import series_through
+from ..local.expansions import series_through, weight_of, weighted_part
 from ..symbolic.models import get_model
 from ..symbolic.symbols import x, y
 from .registry import Claim
 
 FAMILIES = ("identity-poly", "identity-sign", "identity-radical", "constant",
-            "inequality-margin", "invariant-xy", "expansion", "trajectory-limit")
+            "inequality-margin", "invariant-xy", "invariant-hole", "expansion",
+            "trajectory-limit")
 
 
 def _claim(kind, i, family, **fields):
@@ -43,7 +48,7 @@ def _claim(kind, i, family, **fields):
 
 
 def _q(v):
-    return str(Fraction(v).limit_denominator(10 ** 6))
+    return str(Fraction(v))
 
 
 def identity_poly(rng, i):
@@ -162,6 +167,26 @@ def invariant_xy(rng, i):
                   region=[region], domain={**box, "eta": str(eta)}), truth
 
 
+def invariant_hole(rng, i):
+    """Two-step four-scalar map in (a, b) at kappa = 1/10 on [0, 1/100]^2, region b > 0,
+    target b (|(a, b) - c|^2 - r^2) > 0: its margin vanishes on the whole face b = 0 (fixed
+    by the map) and fails in the disk around c. The map moves points by less than 1e-6
+    there, so the claim is false iff the disk lies well inside the box (a hole of radius
+    r >= 1e-4 next to a face) and true if it lies well outside."""
+    r = Fraction(1, rng.choice((10 ** 4, 5000, 2000)))
+    truth = rng.random() < 0.4
+    if truth:  # the disk beyond the face a = 0 or b = 1/100
+        ca, cb = (-10 * r, Fraction(rng.randint(1, 9), 1000)) if rng.random() < 0.5 else \
+            (Fraction(rng.randint(1, 9), 1000), Fraction(1, 100) + 10 * r)
+    else:  # inside, near the face a = 0 (a few radii from it), away from the corners
+        ca = 3 * r + Fraction(rng.randint(0, 5), 10 ** 4)
+        cb = Fraction(rng.randint(2, 8), 1000) + Fraction(rng.randint(0, 9), 10 ** 5)
+    target = f"b*((a - {_q(ca)})**2 + (b - {_q(cb)})**2 - {_q(r * r)}) > 0"
+    return _claim("invariant-region", i, "invariant-hole", coords="ab", steps=2,
+                  region=["b > 0"], into=[target],
+                  domain={"a": ["0", "1/100"], "b": ["0", "1/100"], "kappa": "1/10"}), truth
+
+
 def expansion(rng, i):
     model_name = rng.choice(("four-scalar", "four-scalar", "two-scalar"))
     steps, top = rng.choice((1, 2)), rng.choice((6, 7, 8))
@@ -170,8 +195,7 @@ def expansion(rng, i):
     prime = "'" * steps
     comp = rng.choice(("a", "b"))
     poly = sp.expand(da + sp.Symbol("a", real=True) if comp == "a" else db)
-    truth = rng.random() < 0.4
-    if not truth:
+    if rng.random() >= 0.4:
         terms = list(sp.Add.make_args(poly))
         t = terms[rng.randrange(len(terms))]
         how = rng.choice(("coefficient", "drop", "spurious"))
@@ -183,6 +207,11 @@ def expansion(rng, i):
         else:
             poly = sp.expand(poly + sp.Symbol("b", real=True) ** 2 * sp.Symbol(
                 "kappa", positive=True) ** (top - 4))
+    # the reading of an expansion claim: exact through its own largest weight W
+    W = weight_of(poly, w)
+    ea, eb = series_through(get_model(model_name), steps, w, W)
+    exact = sp.expand(ea + sp.Symbol("a", real=True) if comp == "a" else eb)
+    truth = sp.expand(poly - weighted_part(exact, w, W)) == 0
     return _claim("expansion", i, "expansion", model=model_name, steps=steps,
                   claimed={f"{comp}{prime}": str(poly)}, weights=w), truth
 
@@ -199,6 +228,7 @@ def trajectory_limit(rng, i):
 BUILDERS = {"identity-poly": identity_poly, "identity-sign": identity_sign,
             "identity-radical": identity_radical, "constant": constant,
             "inequality-margin": inequality_margin, "invariant-xy": invariant_xy,
+            "invariant-hole": invariant_hole,
             "expansion": expansion, "trajectory-limit": trajectory_limit}
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 import mpmath
 import sympy as sp
 
-from ..local.expansions import leading_part, series_through, weight_of
+from ..local.expansions import leading_part, series_through, weight_of, weighted_part
 from ..symbolic.minima import eos_minima, eos_range
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
@@ -168,10 +168,9 @@ def oracle(claim):
         steps = int(claim.fields.get("steps", 2))
         for key, e in items:
             inc = sp.expand(e - a) if key[0] == "a" else sp.expand(e)
-            W = weight_of(inc, weights)
+            W = weight_of(sp.expand(e), weights)
             da, db = series_through(model, steps, weights, W)
             derived = da if key[0] == "a" else db
-            from ..local.expansions import weighted_part
             if sp.expand(inc - weighted_part(derived, weights, W)) != 0:
                 return True
         return False

@@ -100,11 +100,15 @@ def search_budget(k, quick=False, per_dim=64):
     return per_dim * k * scale // 2, 10, (20 + 10 * k) * scale // 2, 2 + scale
 
 
-def search_worst(margins, bounds, quick=False, seed=0, points=None, per_dim=64):
+def search_worst(margins, bounds, quick=False, seed=0, points=None, per_dim=64,
+                 relative=None):
     """Minimise the normalised margin over the box (module docstring). ``margins(point)``
     returns a list of (margin, size) pairs, one per condition, or None outside the claim's
     domain (not a violation). `points` replaces the Latin-hypercube sample (e.g. points kept
-    inside a thin region)."""
+    inside a thin region). With ``relative(point) -> sigma > 0`` (how deep the point lies in
+    a region) a second search minimises ``min margin / sigma``: a target margin that
+    vanishes on the region's own boundary (b'' = 0 on b = 0) then becomes a smooth bowl
+    whose bottom is the violation."""
     from scipy.optimize import differential_evolution, minimize
 
     lo = np.array([float(v[0]) for v in bounds])
@@ -114,19 +118,24 @@ def search_worst(margins, bounds, quick=False, seed=0, points=None, per_dim=64):
     n_lhs, pop, gens, restarts = search_budget(k, quick, per_dim)
     count = [0]
     best = [None, math.inf, "sampling"]
-    floor = []
+    floor, deep = [], [1e-300]
 
-    def f(p, how="sampling"):
+    def normal(pairs):
+        floor.extend([1e-300] * (len(pairs) - len(floor)))
+        return min(_finite(m) / (float(z) + s) if math.isfinite(_finite(m)) else _finite(m)
+                   for (m, z), s in zip(pairs, floor))
+
+    def f(p, how="sampling", rel=False):
         count[0] += 1
         q = np.clip(p, lo, hi)
         pairs = margins(q)
         if pairs is None:
             return math.inf
-        floor.extend([1e-300] * (len(pairs) - len(floor)))
-        v = min(_finite(m) / (float(z) + s) if math.isfinite(_finite(m)) else _finite(m)
-                for (m, z), s in zip(pairs, floor))
-        if v < best[1]:
+        v = normal(pairs)
+        if v < best[1] and (v < 0 or not rel):
             best[:] = [q.copy(), v, how]
+        if rel:
+            return min(_finite(m) for m, _ in pairs) / (float(relative(q)) + deep[0])
         return v
 
     grid = [np.array([float(v) for v in p]) for p in exact_points(
@@ -140,22 +149,30 @@ def search_worst(margins, bounds, quick=False, seed=0, points=None, per_dim=64):
     for i in range(n_cond):
         z = [float(pairs[i][1]) for pairs in sizes if math.isfinite(float(pairs[i][1]))]
         floor.append(1e-3 * float(np.median(z)) if z and np.median(z) > 0 else 1e-300)
+    if relative is not None:
+        sig = [float(relative(np.clip(p, lo, hi))) for p in pts[:64]]
+        sig = [v for v in sig if math.isfinite(v) and v > 0]
+        deep[0] = 1e-3 * float(np.median(sig)) if sig else 1e-300
     values = np.array([f(p) for p in pts])
     sampled, violations = len(pts), int(np.sum(values < 0))
-    unit = lambda q: f(lo + np.clip(q, 0, 1) * width, "differential evolution")  # noqa: E731
-    de = differential_evolution(unit, [(0, 1)] * k, popsize=pop, maxiter=gens, seed=seed,
-                                tol=0, polish=False, init="latinhypercube")
     starts = []
-    order = list(np.argsort(values)[:restarts]) + [None]
-    for i in order:
-        q0 = (pts[i] - lo) / width if i is not None else np.clip(de.x, 0, 1)
-        if i is not None and not math.isfinite(values[i]):
-            continue
-        res = minimize(lambda q: f(lo + np.clip(q, 0, 1) * width, "Nelder-Mead"), q0,
-                       method="Nelder-Mead", options={"maxiter": 100 * k + 100, "xatol": 1e-13,
-                                                      "fatol": 1e-30,
-                                                      "initial_simplex": _simplex(q0)})
-        starts.append({"from": (lo + q0 * width).tolist(), "margin": float(res.fun)})
+    for rel in ([False, True] if relative is not None else [False]):
+        tag = " on the relative margin" if rel else ""
+        unit = lambda q: f(lo + np.clip(q, 0, 1) * width,  # noqa: E731
+                           "differential evolution" + tag, rel)
+        de = differential_evolution(unit, [(0, 1)] * k, popsize=pop, maxiter=gens, seed=seed,
+                                    tol=0, polish=False, init="latinhypercube")
+        order = list(np.argsort(values)[:restarts]) + [None]
+        for i in order:
+            q0 = (pts[i] - lo) / width if i is not None else np.clip(de.x, 0, 1)
+            if i is not None and not math.isfinite(values[i]):
+                continue
+            res = minimize(lambda q: f(lo + np.clip(q, 0, 1) * width, "Nelder-Mead" + tag,
+                                       rel), q0, method="Nelder-Mead",
+                           options={"maxiter": 100 * k + 100, "xatol": 1e-13, "fatol": 1e-30,
+                                    "initial_simplex": _simplex(q0)})
+            starts.append({"from": (lo + q0 * width).tolist(), "margin": float(res.fun),
+                           "objective": "relative" if rel else "normalised"})
     point = best[0] if best[0] is not None else (lo + hi) / 2
     return Search(point, best[1], count[0], sampled, violations, best[2], starts)
 

@@ -77,7 +77,7 @@ def series_through(model, steps, weights, top, branch=1):
         raise EosError(f"{model.name}: series are computed on demand up to weight {LIMIT} "
                        f"(in powers of kappa); the claim needs weight {top}")
     ts = _s_weight(nf, top)
-    da, db = _series(model, branch, steps, ts + 1)
+    da, db = _series(model, branch, steps, max(ts, *nf.orders) + 1)
     return (nf.to_kappa(series_expression(da, upper=ts)),
             nf.to_kappa(series_expression(db, upper=ts)))
 
@@ -88,7 +88,7 @@ def series_step(model, steps, weights, top, branch=1):
     from .normal_form import s, series_expression
     nf = _normal_form(model, weights, branch)
     ts = _s_weight(nf, top)
-    da, db = _series(model, branch, steps, ts + 1)
+    da, db = _series(model, branch, steps, max(ts, *nf.orders) + 1)
     return {"kind": "series", "model": model.name, "branch": branch, "steps": steps,
             "weights": [int(w) for w in nf.weights], "through": ts,
             "series": {"a": str(series_expression(da, upper=ts)),

@@ -111,8 +111,18 @@ def check_invariant_region(claim, ctx):
         pool = latin_hypercube(bounds, 400 if ctx.quick else 1600, seed=1)
         inside = [q for q in pool if all(
             (f(*[mpmath.mpf(float(v)) for v in q]) > 0) for f, _ in src_f)]
+        # how deep inside the region a point lies: its smallest region margin, each in
+        # units of that margin's typical size over the sampled region points
+        typical = [float(np.median([abs(float(f(*[mpmath.mpf(float(v)) for v in q])))
+                                    for q in inside[:64]])) or 1.0 if inside else 1.0
+                   for f, _ in src_f]
+
+        def depth(q):
+            args = [mpmath.mpf(float(v)) for v in q]
+            return min(float(f(*args)) / t for (f, _), t in zip(src_f, typical))
+
         res = search_worst(margin, bounds, quick=ctx.quick,
-                           points=np.array(inside[:256]) if inside else None)
+                           points=np.array(inside[:256]) if inside else None, relative=depth)
         res.evaluations += len(pool)
     ev.update({"evaluations": res.evaluations, "inside_region_evaluations": counts["inside"],
                "undefined_images": counts["undefined"],

@@ -58,13 +58,14 @@ def compare_expansion(model, steps, claimed, weights):
     """Compare claimed {"a'": P, "b'": Q} with the derived series. Returns (ok, details);
     each component says through which weight it holds and what breaks it next."""
     details, ok = {}, True
-    top = max(weight_of(sp.expand(e - (a if k[0] == "a" else 0)), weights)
-              for k, e in claimed.items())
+    # a claim's weight is that of the whole claimed polynomial ("a'' = a" is exact through
+    # the weight of a)
+    top = max(weight_of(sp.expand(e), weights) for e in claimed.values())
     da, db = map_series(model, steps, weights, top + LOOK_AHEAD + 1)
     for key, expr in claimed.items():
         coord, _ = _component(key)
         claim_inc = sp.expand(expr - a) if coord == "a" else sp.expand(expr)
-        W = weight_of(claim_inc, weights)
+        W = weight_of(sp.expand(expr), weights)
         full = weighted_part(da if coord == "a" else db, weights, top + LOOK_AHEAD)
         derived = weighted_part(full, weights, W)
         diff = sp.expand(claim_inc - derived)
