@@ -16,7 +16,7 @@ from ..verdict import Verdict
 
 def budget(ctx):
     """(boxes, seconds) of the default Arb branch-and-bound of a region claim."""
-    return (3000, 3.0) if ctx.quick else (20000, 10.0)
+    return (3000, 2.0) if ctx.quick else (20000, 5.0)
 
 
 def leaf_text(box):

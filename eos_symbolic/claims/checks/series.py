@@ -95,7 +95,7 @@ def _expansion_proof(model, steps, claimed, details, weights):
     if any(r["status"] != "exact" for r in results):
         return None
     top = max(sp.Rational(v["weight"]) for v in details.values())
-    return proof([r["step"] for r in results] + [series_step(model, steps, weights, top)])
+    return proof([series_step(model, steps, weights, top)] + [r["step"] for r in results])
 
 
 def _witness(model, steps, claimed, details, weights):
@@ -215,8 +215,8 @@ def check_one_d_map(claim):
     if not ok:
         return Verdict("", "refuted", method, ev, {"derived": str(derived)}, str(derived))
     if all(r["status"] == "exact" for r in checks):
-        steps = [r["step"] for r in checks] + [series_step(model, 2, weights, W)]
-        steps[2]["assumptions"] = steps[2].get("assumptions", []) + [
+        steps = [series_step(model, 2, weights, W)] + [r["step"] for r in checks]
+        steps[3]["assumptions"] = steps[3].get("assumptions", []) + [
             f"kappa > 0, so the multiplier minus 1 = {sp.factor(multiplier - 1)} vanishes "
             "only at a = 0"]
         return verified(method, ev, proof(steps))
