@@ -7,3 +7,8 @@ class EosError(ValueError):
     The message is meant for the terminal as is: it names what was wrong, what was
     expected, and (where there is one) the valid range.
     """
+
+
+class Interrupted(EosError):
+    """The work was interrupted (Ctrl-C or SIGTERM); the message says what was saved and how
+    to continue. The CLI prints it as ``interrupted: ...`` and exits with 130."""

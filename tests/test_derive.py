@@ -88,3 +88,16 @@ def test_cli_errors_are_one_line(argv, message, capsys, tmp_path):
 def test_console_script_runs():
     out = subprocess.run(["eos-symbolic", "models"], capture_output=True, text=True, check=True)
     assert "four-scalar" in out.stdout
+
+
+def test_derivation_pages_typeset_formulas_in_notes_and_long_values():
+    """Notes' formulas are LaTeX from `sympy.latex`; a value too long for one block is shown
+    entry by entry; no SymPy source text (``**``, ``Eq(``) is left in the committed pages."""
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1] / "derivations"
+    page = (root / "four-scalar" / "README.md").read_text(encoding="utf-8")
+    assert "the invariant line(s) $y = x$ and $y = - x$" in page
+    assert "Entry 1 of 2:" in page  # gd_map_2
+    for readme in root.glob("*/README.md"):
+        text = readme.read_text(encoding="utf-8")
+        assert "**" not in text and "Eq(" not in text, readme

@@ -52,6 +52,7 @@ def test_honest_text_gives_exact_sympy(text, value):
     ("1" * 400, "digits"),
     ("(1 - x*y)**200", "exponent"),
     ("((1 - x*y)**64)**64", "degree"),
+    ("(x + y + z + w + a + b)**64", "terms once expanded"),
     ("sqrt(" * 100 + "x" + ")" * 100, "nesting"),
     ("-" * 500 + "x", "nesting"),
     ("(" * 300 + "x" + ")" * 300, "cannot parse"),

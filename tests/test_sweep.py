@@ -232,15 +232,36 @@ def test_sweep_cli(tmp_path):
 
 
 @pytest.mark.parametrize("opts, message", [
-    (["--eta", "nan"], "eta > 0"), (["--eta", "-0.2"], "eta > 0"), (["--eta", "0"], "eta > 0"),
-    (["--eta", "0.2", "--steps", "0"], "steps must be an integer >= 1"),
-    (["--eta", "0.2", "--grid", "x=nan:1:4"], "finite")])
+    (["--eta", "nan"], "--eta: expected a number, got 'nan'"),
+    (["--eta", "-0.2"], "--eta: expected a positive number"),
+    (["--eta", "0"], "--eta: expected a positive number"),
+    (["--eta", "abc"], "--eta: expected a number"),
+    (["--eta", "0.2", "--steps", "0"], "--steps: expected an integer >= 1"),
+    (["--eta", "0.2", "--steps", "-5"], "--steps: expected an integer >= 1"),
+    (["--eta", "0.2", "--steps", "x"], "argument --steps: invalid int value: 'x'"),
+    (["--eta", "0.2", "--grid", "x=nan:1:4"], "--grid x: expected a number"),
+    (["--eta", "0.2", "--grid", "x=3:1:4"], "--grid x: expected LO < HI, got 3:1"),
+    (["--eta", "0.2", "--grid", "x=1:3:0"], "--grid x: N = 0 points"),
+    (["--eta", "0.2", "--grid", "x=1:3:-4"], "--grid x: N must be a whole number"),
+    (["--eta", "0.2", "--band", "-1"], "--band: expected a positive number"),
+    (["--eta", "0.2", "--fixed", "z=oops"], "--fixed z: expected a number")])
 def test_sweep_rejects_bad_input_with_one_line(opts, message, capsys):
     args = ["sweep", "--model", "four-scalar", "--grid", "x=2.2:2.8:4", "--grid",
             "y=0.3:0.5:4", "--steps", "100", "--no-progress"]
     assert main(args + opts) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err
+    assert message in err and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_huge_grid_is_refused_before_anything_is_allocated(capsys):
+    import time
+    start = time.perf_counter()
+    rc = main(["sweep", "--eta", "0.2", "--grid", "x=0.05:3.5:1000000000", "--grid",
+               "y=0.05:3.5:2", "--steps", "50000", "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and time.perf_counter() - start < 5
+    assert "2,000,000,000 is above the documented maximum 4,194,304" in err
+    assert "GB of results" in err and "--force" in err and err.count("\n") == 1
 
 
 def test_user_model_with_three_coordinates_and_numeric_sharpness():
@@ -258,3 +279,16 @@ def test_user_model_with_three_coordinates_and_numeric_sharpness():
         D = np.array([[1, -1, 0], [-1, 1, 0], [0, 0, 0]]) / 5
         assert res.sharpness[0] == pytest.approx(np.linalg.eigvalsh(
             np.outer(grad, grad) + D)[-1], rel=1e-8)
+
+
+def test_sweep_cli_from_checkpoint_says_nothing_computed(tmp_path, capsys):
+    args = ["sweep", "--eta", "0.2", "--grid", "x=2.2:2.8:8", "--grid", "y=0.3:0.5:8",
+            "--steps", "2000", "--chunk", "32", "--no-progress",
+            "--checkpoint", str(tmp_path / "ck")]
+    assert main(args) == 0
+    assert "point-steps/s" in capsys.readouterr().out
+    assert main(args + ["--json", str(tmp_path / "again.json")]) == 0
+    out = capsys.readouterr().out
+    assert "nothing computed, all 2 chunks loaded from the checkpoint" in out
+    assert "point-steps/s" not in out
+    assert json.loads((tmp_path / "again.json").read_text())["point_steps_per_second"] is None

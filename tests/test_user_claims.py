@@ -44,7 +44,7 @@ rhs = "x**2*y**2 + 1"
     ('id = "U"\nkind = "identity"\nlhs = "q*x"\nrhs = "1"', "unknown symbol"),
     ('id = "U"\nkind = "identity"\nlhs = "(x +"\nrhs = "1"', "cannot parse"),
     ('id = "U"\nkind = "magic"\nlhs = "x"\nrhs = "x"', "unknown kind 'magic'"),
-    ('kind = "identity"', "lacks id"),
+    ('kind = "identity"', "id: missing"),
 ])
 def test_bad_claims_are_refused_clearly(tmp_path, body, message, capsys):
     p = write(tmp_path, "[[claim]]\n" + body + "\n")

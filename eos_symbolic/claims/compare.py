@@ -20,6 +20,7 @@ import sympy as sp
 from ..rigorous.algebra import prove_identity
 from ..rigorous.domain import POSITIVE, REAL, Range, domain_text
 from ..rigorous.intervals import enclose, exact_mid
+from ..symbolic.parser import to_sympy
 
 #: Sampling windows per symbol (intersected with the domain; claims may narrow them).
 DOMAINS = {"x": (0.3, 3.0), "y": (0.3, 3.0), "eta": (0.02, 0.45), "kappa": (0.05, 0.6),
@@ -165,7 +166,7 @@ def compare(p, q, domain, n=6, seed=0, dps=50, points=None, windows=None, prove=
     """Compare p and q on `domain` ({symbol: Range}; module docstring). Returns a dict with
     `status` ('exact' | 'numeric' | 'mismatch'), and `point`, both values and `rel_diff`
     for a mismatch, `step` (the proof step) for 'exact'."""
-    p, q = sp.sympify(p), sp.sympify(q)
+    p, q = to_sympy(p), to_sympy(q)
     free = p.free_symbols | q.free_symbols
     if not free:
         return compare_constants(p, q)

@@ -15,7 +15,7 @@ ORDER = ("F2a", "F2b", "F3", "F5a", "F5b", "F6", "F7a", "F7b", "F7c")
 
 
 def figure_settings():
-    """{figure: {"kind", "model", **fields}} in the order of `ORDER`, for
+    """``{figure: {"kind", "model", **fields}}`` in the order of `ORDER`, for
     `dynamics.paper_figures.make_figures`."""
     claims = {c.id: c for c in paper_claims()}
     out = {}

@@ -23,6 +23,7 @@ import sympy as sp
 from ..local.expansions import leading_part, series_through, weight_of, weighted_part
 from ..symbolic.minima import eos_minima, eos_range
 from ..symbolic.models import get_model
+from ..symbolic.parser import to_sympy
 from ..symbolic.reparam import reparameterise
 from ..symbolic.spectrum import hessian_eigenvalues
 from ..symbolic.symbols import C, a, b, eta, kappa, x, y
@@ -119,7 +120,7 @@ def _differs(p, q, symbols, windows=None):
     """True if p != q numerically (30 digits) at some random point."""
     for pt in _points(symbols, windows=windows):
         with mpmath.workdps(40):
-            u, v = sp.N(sp.sympify(p).subs(pt), 35), sp.N(sp.sympify(q).subs(pt), 35)
+            u, v = sp.N(to_sympy(p).subs(pt), 35), sp.N(to_sympy(q).subs(pt), 35)
         if not (u.is_number and v.is_number):
             return True
         if abs(complex(u) - complex(v)) > 1e-20 * max(1, abs(complex(u))):

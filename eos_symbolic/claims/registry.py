@@ -13,7 +13,8 @@ from pathlib import Path
 import sympy as sp
 
 from ..errors import EosError
-from .fields import parse_formula, validate_region_kind
+from .fields import parse_formula
+from .schema import validate_claim
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,8 @@ else:  # pragma: no cover
 
 #: Kinds a user claims file may use (the paper's registry uses more, with custom checkers).
 USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit")
+#: A claims file is a short text; anything longer is refused before it is parsed.
+MAX_FILE_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -82,22 +85,48 @@ def paper_claims():
 
 
 def load_claims_file(path):
-    """A user's claims file, validated: known kinds, parseable formulas, known symbols."""
+    """A user's claims file, validated against `schema.KINDS` when it is read: known kinds and
+    fields, types and ranges, parseable formulas, known symbols, unique ids. Any problem is
+    one `EosError` line naming the file, the claim and the field."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as fh:  # bounded read: a device or a pipe cannot flood memory
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise EosError(f"claims file {path} does not exist") from None
+    except IsADirectoryError:
+        raise EosError(f"claims file {path} is a directory, not a TOML file") from None
+    except OSError as exc:
+        raise EosError(f"claims file {path}: cannot read it ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise EosError(f"claims file {path}: more than the {MAX_FILE_BYTES:,} bytes a claims "
+                       "file may have")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EosError(f"claims file {path}: not UTF-8 text (byte {exc.start}); expected a "
+                       "TOML file") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise EosError(f"claims file {path}: not valid TOML ({exc})") from None
-    claims = _claims_from_table(data, str(path), USER_KINDS)
-    for c in claims:
-        for key in ("lhs", "rhs", "claimed"):
-            if key in c.fields:
-                c.formula(key)
-        c.substitutions()
-        validate_region_kind(c)
-    return claims
+    except RecursionError:
+        raise EosError(f"claims file {path}: not valid TOML (nested too deeply)") from None
+    extra = sorted(set(data) - {"claim"})
+    if extra:
+        raise EosError(f"claims file {path}: unknown top-level key {extra[0]!r}; a claims file "
+                       "holds [[claim]] tables only")
+    entries = data.get("claim")
+    if not isinstance(entries, list) or not entries:
+        raise EosError(f"claims file {path}: expected one or more [[claim]] tables")
+    seen = {}
+    for i, entry in enumerate(entries, 1):
+        validate_claim(entry, str(path), i)
+        if entry["id"] in seen:
+            raise EosError(f"{path}: claim {entry['id']}: id: used twice (claims #{seen[entry['id']]}"
+                           f" and #{i}); ids must be unique")
+        seen[entry["id"]] = i
+    return _claims_from_table(data, str(path), USER_KINDS)
 
 
 def claims_with_user_file(path=None):

@@ -21,6 +21,10 @@ CHECKS = {
 }
 
 
+#: `method` of a self-check whose derivation does not exist for the model.
+NOT_APPLICABLE = "not applicable"
+
+
 def drift_check(models, out="derivations"):
     """`derivations/` on disk equals a fresh derivation (skipped when the folder is absent)."""
     if not Path(out).is_dir():
@@ -31,7 +35,9 @@ def drift_check(models, out="derivations"):
 
 
 def run_selfchecks(quick=False, out="derivations"):
-    """Verdicts (as dicts) for drift and every numeric cross-check of every default model."""
+    """Verdicts (as dicts) for drift and every numeric cross-check of every default model; a
+    check whose derivation does not exist for a model is `inconclusive` with method
+    `NOT_APPLICABLE` and the reason."""
     models = [get_model(n) for n in DEFAULT_MODELS]
     # the drift check regenerates every derivation (~30 s); --quick leaves it to derive --check
     jobs = [] if quick else [("derive-drift", drift_check, (models, out))]
@@ -44,8 +50,8 @@ def run_selfchecks(quick=False, out="derivations"):
     for check_id, fn, args in tqdm(jobs, desc="self-checks", unit="check", leave=False):
         try:
             v = timed(check_id, fn, *args)
-        except EosError:
-            continue  # the derivation does not exist for this model (e.g. no (a, b) map)
+        except EosError as exc:  # the derivation does not exist for this model (no (a, b) map)
+            v = Verdict(check_id, "inconclusive", NOT_APPLICABLE, {"reason": str(exc)})
         v.id = check_id
         results.append(v.to_json())
     return results

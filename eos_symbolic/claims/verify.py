@@ -9,6 +9,7 @@ import traceback
 from tqdm import tqdm
 
 from ..errors import EosError
+from ..symbolic.limits import LIMITS, time_budget
 from .checks import CHECKERS, Context
 from .policy import finalize
 from .verdict import Verdict, timed
@@ -22,8 +23,11 @@ def check_claim(claim, ctx=None):
         v = Verdict(claim.id, "inconclusive", "no checker",
                     {"reason": f"no checker for kind {claim.kind!r}"})
     else:
+        # a user's claim can ask for unbounded symbolic work: it gets a time budget
+        budget = None if claim.source == "paper" else LIMITS.user_claim_seconds
         try:
-            v = timed(claim.id, fn, claim, ctx)
+            with time_budget(budget, f"claim {claim.id}"):
+                v = timed(claim.id, fn, claim, ctx)
         except EosError as exc:
             v = Verdict(claim.id, "inconclusive", claim.kind, {"reason": str(exc)})
         except Exception as exc:  # a crashing checker must not hide the other verdicts

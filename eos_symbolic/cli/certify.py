@@ -5,48 +5,85 @@ interval), ``remainder`` (expansion remainder bound), ``band`` (Phase-2 band, tw
 ``inequality`` (branch-and-bound on a box). Each prints a summary and, with ``--json FILE``,
 the full certificate. Exit code 0 when the statement is proved, 1 when refuted or undecided.
 """
+import re
+
 from ..errors import EosError
-from .common import model_from_args, write_json
+from ..symbolic.limits import LIMITS
+from ..symbolic.parser import parse_number
+from .common import check_outputs, model_from_args, write_json
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
+
+
+def _exact(text, what, positive=False):
+    """`text` checked to be an exact rational (safe parser); returned as stripped text."""
+    q = parse_number(text, what)
+    if positive and not q > 0:
+        raise EosError(f"{what}: expected a positive number, got {text!r}")
+    return text.strip()
 
 
 def _pairs(text, what, sep=":"):
-    """``"x=0.9,y=0.9"`` -> {x: "0.9", ...}; with `sep`, ``"a=lo:hi"`` -> {a: (lo, hi)}."""
+    """``"x=0.9,y=0.9"`` -> {x: "0.9", ...}; with `sep`, ``"a=lo:hi"`` -> {a: (lo, hi)} with
+    lo <= hi. Every value is checked by the safe parser."""
     out = {}
     for item in (text or "").split(","):
         if not item.strip():
             continue
-        try:
-            name, value = item.split("=", 1)
-        except ValueError:
-            raise EosError(f"{what}: expected NAME=VALUE items, got {item!r}") from None
+        name, eq, value = item.partition("=")
+        name = name.strip()
+        if not eq or not _NAME.match(name):
+            raise EosError(f"{what}: expected NAME=VALUE items, got {item!r}")
+        if name in out:
+            raise EosError(f"{what}: {name} is given twice")
         if sep:
             parts = value.split(sep)
             if len(parts) != 2:
                 raise EosError(f"{what}: expected NAME=LO{sep}HI, got {item!r}")
-            out[name.strip()] = (parts[0].strip(), parts[1].strip())
+            lo, hi = (_exact(v, f"{what} {name}") for v in parts)
+            if parse_number(lo, what) > parse_number(hi, what):
+                raise EosError(f"{what} {name}: expected LO <= HI, got {lo}{sep}{hi}")
+            out[name] = (lo, hi)
         else:
-            out[name.strip()] = value.strip()
+            out[name] = _exact(value, f"{what} {name}")
     if not out:
         raise EosError(f"{what}: nothing given (e.g. x=0.9,y=0.9)")
     return out
 
 
-def _interval(text, what):
+def _interval(text, what, positive=False):
     parts = [p.strip() for p in (text or "").split(",")]
     if len(parts) != 2:
         raise EosError(f"{what}: expected LO,HI (e.g. 1/10,1/5), got {text!r}")
-    return parts
+    lo, hi = (_exact(v, what, positive) for v in parts)
+    if parse_number(lo, what) > parse_number(hi, what):
+        raise EosError(f"{what}: expected LO <= HI, got {text!r}")
+    return [lo, hi]
+
+
+def _check_sizes(args):
+    """Integer options within their documented ranges (one line naming the option)."""
+    for name, lo, hi in (("dps", 10, LIMITS.claim_dps), ("period", 1, 64),
+                         ("pieces", 1, 4096), ("budget", 1, LIMITS.certify_boxes),
+                         ("steps", 1, 4)):
+        v = getattr(args, name, None)
+        if v is not None and not lo <= v <= hi:
+            raise EosError(f"--{name}: expected an integer from {lo} to {hi}, got {v}")
+    check_outputs(args, "json")
 
 
 def cmd_orbit(args):
     from ..rigorous.krawczyk import prove_orbit
+    _check_sizes(args)
     model = model_from_args(args)
     near = _pairs(args.near, "--near", sep=None)
     missing = [str(c) for c in model.coords if str(c) not in near]
     if missing:
         raise EosError(f"--near: give every coordinate of {model.name} ({', '.join(missing)} "
                        "missing)")
-    eta = _interval(args.eta, "--eta") if "," in args.eta else args.eta
+    eta = _interval(args.eta, "--eta", True) if "," in args.eta else _exact(args.eta, "--eta",
+                                                                             True)
+    _exact(args.radius, "--radius", positive=True)
     res = prove_orbit(model, eta, [near[str(c)] for c in model.coords], period=args.period,
                       radius=args.radius, dps=args.dps)
     print(f"{model.name}, eta = {res.eta}: period-{res.period} orbit {res.status} "
@@ -63,8 +100,9 @@ def cmd_orbit(args):
 
 def cmd_flip(args):
     from ..rigorous.flip import prove_flip
+    _check_sizes(args)
     model = model_from_args(args)
-    lo, hi = _interval(args.eta_interval, "--eta-interval")
+    lo, hi = _interval(args.eta_interval, "--eta-interval", positive=True)
     res = prove_flip(model, lo, hi, pieces=args.pieces, dps=args.dps)
     print(f"{model.name}: flip of the minima (normal multiplier 1 - eta S = -1) {res.status} "
           f"for every eta in [{res.eta_lo}, {res.eta_hi}] with {len(res.pieces)} eta pieces "
@@ -79,6 +117,7 @@ def cmd_flip(args):
 
 def cmd_remainder(args):
     from ..rigorous.remainder_bound import remainder_bound
+    _check_sizes(args)
     box = _pairs(args.box, "--box")
     res = remainder_bound(box, model=args.model or "four-scalar", steps=args.steps,
                           component=args.component, budget=args.budget, dps=args.dps)
@@ -92,6 +131,8 @@ def cmd_remainder(args):
 
 def cmd_band(args):
     from ..rigorous.band import prove_band
+    _check_sizes(args)
+    _exact(args.kappa, "--kappa", positive=True)
     res = prove_band(args.kappa, _interval(args.a_range, "--a-range"),
                      model=args.model or "four-scalar", steps=args.steps, budget=args.budget)
     print(f"{res['statement']}: {res['status']} ({res['boxes']} boxes, {res['seconds']} s)")
@@ -107,6 +148,7 @@ def cmd_inequality(args):
     from ..claims.fields import margin_expression, parse_relation
     from ..rigorous.intervals import prove_positive
     from ..symbolic.parser import parse_expression
+    _check_sizes(args)
     lhs, rel, rhs = parse_relation(args.inequality, "inequality")
     m = margin_expression(lhs, rel, rhs)
     box = _pairs(args.box, "--box")

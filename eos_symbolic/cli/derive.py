@@ -3,8 +3,10 @@ import sys
 import time
 from pathlib import Path
 
+from ..errors import EosError, Interrupted
+from ..symbolic.limits import LIMITS
 from ..symbolic.models import BUILTIN, DEFAULT_MODELS, get_model
-from .common import add_model_options, model_from_args, write_json
+from .common import add_model_options, check_outputs, model_from_args, write_json
 
 DEFAULT_OUT = "derivations"
 
@@ -25,13 +27,25 @@ def cmd_models(args):
 
 def cmd_derive(args):
     from ..local.render import drift, render_all, write_files
-    if args.loss:
+    check_outputs(args, "json")
+    if not args.check:
+        check_outputs(args, directories=("out",))
+    if not args.time_budget > 0:
+        raise EosError(f"--time-budget: expected a positive number of seconds, got "
+                       f"{args.time_budget}")
+    if args.loss is not None:  # an empty --loss is an error, not "every built-in model"
+        if args.model:
+            raise EosError("derive: give --model or --loss, not both")
         models = [model_from_args(args)]
     else:
         models = [get_model(n) for n in (args.model or DEFAULT_MODELS)]
     start = time.perf_counter()
-    files = render_all(models, progress=lambda name, sec: print(
-        f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr))
+    try:
+        files = render_all(models, progress=lambda name, sec: print(
+            f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr), seconds=args.time_budget)
+    except KeyboardInterrupt:
+        raise Interrupted(f"derive stopped after {time.perf_counter() - start:.1f} s; nothing "
+                          f"was written to {args.out}/") from None
     total = time.perf_counter() - start
     if args.check:
         bad = drift(files, args.out)
@@ -55,5 +69,8 @@ def register(sub):
     add_model_options(s, "built-in model (repeatable)", repeat=True)
     s.add_argument("--out", default=DEFAULT_OUT)
     s.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
+    s.add_argument("--time-budget", type=float, default=LIMITS.symbolic_seconds,
+                   metavar="SECONDS", help="stop a model's derivation after this long "
+                   f"(default {LIMITS.symbolic_seconds:g})")
     s.add_argument("--json", metavar="FILE")
     s.set_defaults(func=cmd_derive)

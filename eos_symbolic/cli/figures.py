@@ -1,10 +1,11 @@
 """`eos-symbolic figures`: the paper's figures with their key numbers."""
-from .common import write_json
+from .common import check_outputs, write_json
 
 
 def cmd_figures(args):
     from ..claims.figure_settings import figure_settings
     from ..dynamics.paper_figures import make_figures
+    check_outputs(args, "json", directories=("out",))
     made, keys, seconds = make_figures(figure_settings(), args.out, quick=args.quick)
     for name, key in keys.items():
         print(f"{name}: {key}")

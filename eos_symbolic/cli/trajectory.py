@@ -1,24 +1,18 @@
 """`eos-symbolic trajectory`: the exact GD map at D digits, certified, resumable."""
-import sys
-
 from ..errors import EosError
-from .common import add_model_options, model_from_args, write_json
+from .common import add_force_option, add_model_options, check_outputs, model_from_args, write_json
 
 
 def cmd_trajectory(args):
     from ..numeric.record import TrajectoryRecord
-    from ..numeric.trajectory import (
-        Interrupted,
-        model_from_spec,
-        parse_start,
-        run_trajectory,
-    )
+    from ..numeric.trajectory import model_from_spec, parse_start, run_trajectory
+    check_outputs(args, "json", "out")
     if args.resume:  # settings not repeated on the command line come from the record
         if not args.out:
             raise EosError("resume: needs --out FILE (the record to resume from)")
         cfg = TrajectoryRecord.load(args.out).config
-        model = model_from_args(args) if (args.loss or args.model) else model_from_spec(
-            cfg["model"])
+        model = model_from_args(args) if (args.loss is not None or args.model) else \
+            model_from_spec(cfg["model"])
         eta = args.eta if args.eta is not None else cfg["eta"]
         start = parse_start(args.start) if args.start else cfg["start"]
         steps = args.steps if args.steps is not None else cfg["steps"]
@@ -30,21 +24,20 @@ def cmd_trajectory(args):
         if missing:
             raise EosError(f"trajectory: missing --{', --'.join(missing)} (e.g. --eta 0.01 "
                            "--start x=12.5,y=0.05 --steps 200000)")
-        if not (args.loss or args.model):
+        if args.loss is None and not args.model:
             args.model = "four-scalar"
         model, eta, start = model_from_args(args), args.eta, parse_start(args.start)
         steps, dps = args.steps, args.dps if args.dps is not None else 30
         coords, certify = args.coords or "xy", args.certify or "two-precision"
-    try:
-        result = run_trajectory(model, eta, start, steps, dps=dps, coords=coords,
-                                every=args.every, digits=args.digits, certify=certify,
-                                tol=args.tol, out=args.out, resume=args.resume,
-                                progress=not args.no_progress,
-                                checkpoint_seconds=args.checkpoint_seconds,
-                                max_dps=args.max_dps)
-    except Interrupted as exc:
-        print(f"interrupted: {exc}", file=sys.stderr)
-        return 130
+    if not args.checkpoint_seconds > 0:
+        raise EosError(f"--checkpoint-seconds: expected a positive number, got "
+                       f"{args.checkpoint_seconds}")
+    result = run_trajectory(model, eta, start, steps, dps=dps, coords=coords,
+                            every=args.every, digits=args.digits, certify=certify,
+                            tol=args.tol, out=args.out, resume=args.resume,
+                            progress=not args.no_progress,
+                            checkpoint_seconds=args.checkpoint_seconds,
+                            max_dps=args.max_dps, force=args.force)
     print(result.summary())
     if args.out:
         print(f"record: {args.out}")
@@ -72,4 +65,5 @@ def register(sub):
     s.add_argument("--checkpoint-seconds", type=float, default=30.0)
     s.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     s.add_argument("--json", metavar="FILE")
+    add_force_option(s)
     s.set_defaults(func=cmd_trajectory)

@@ -19,7 +19,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import EosError
-from ..symbolic.symbols import eta
+from ..symbolic.parser import parse_expression, to_sympy
+from ..symbolic.symbols import eta, symbol
 
 FEIGENBAUM = 4.669201609102990
 
@@ -53,9 +54,10 @@ def eq13_map(claimed, kappa_value):
     """The 1-D map in b of a claimed eq. 13 formula (in a, b, kappa) at fixed kappa, with
     parameter a."""
     a_, b_, k_ = (sp.Symbol(n, real=True) for n in ("a", "b", "kappa"))
-    expr = sp.sympify(claimed).subs({sp.Symbol(n): s for n, s in
-                                     (("a", a_), ("b", b_), ("kappa", k_))})
-    return one_d_map(expr.subs(k_, sp.nsimplify(kappa_value)), b_, a_)
+    expr = parse_expression(claimed, "eq. 13 map") if isinstance(claimed, str) else \
+        to_sympy(claimed)
+    expr = expr.subs({symbol(n): s for n, s in (("a", a_), ("b", b_), ("kappa", k_))})
+    return one_d_map(expr.subs(k_, to_sympy(kappa_value)), b_, a_)
 
 
 def balanced_line_map(model):
@@ -73,7 +75,7 @@ def balanced_line_map(model):
 
 def orbit_diagram(m, params, start, transient=2000, keep=200, escape=1e3):
     """Attractor samples of `m` for each parameter: arrays (param, value) of the `keep`
-    iterates after `transient` (orbits leaving |u| < escape are dropped)."""
+    iterates after `transient` (orbits leaving $|u|$ < `escape` are dropped)."""
     p = np.asarray(params, dtype=float)
     u = np.full_like(p, float(start))
     with np.errstate(all="ignore"):

@@ -19,7 +19,7 @@ from ..numeric.backends import precision_scope
 from ..numeric.kernels import kernels_for
 from ..numeric.trajectory import run_trajectory
 
-#: A start is settled once a < 0 and |b| < SETTLE * kappa^2.
+#: A start is settled once $a < 0$ and $|b| < s\,\kappa^2$ with $s$ = `SETTLE`.
 SETTLE = 0.02
 
 

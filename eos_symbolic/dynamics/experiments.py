@@ -16,6 +16,7 @@ import sympy as sp
 
 from ..numeric.backends import precision_scope
 from ..numeric.kernels import kernels_for
+from ..symbolic.parser import parse_number
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import kappa
 from .basins import box_counting_dimension, resolution_check, uncertainty_exponent
@@ -162,7 +163,7 @@ def ab_trajectory(model, eta_value, start, steps, every=2):
     states, idx = float_trajectory(model, [eta_value], start, steps, every)
     xy = states[:, :, 0]
     rp = reparameterise(model)
-    c_check = float(rp.c_check.subs(kappa, sp.sqrt(sp.nsimplify(eta_value))))
+    c_check = float(rp.c_check.subs(kappa, sp.sqrt(parse_number(eta_value, "eta"))))
     with np.errstate(invalid="ignore"):
         a = np.sqrt(xy[:, 0] ** 2 - xy[:, 1] ** 2) - c_check
     b = xy[:, 0] * xy[:, 1] - 1

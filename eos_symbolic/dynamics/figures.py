@@ -10,6 +10,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from .plots import save_figure  # noqa: E402
 
@@ -37,27 +39,34 @@ def plot_concentration(cm, stem, pdf=False):
     conc = cm["images"]["concentrated"].astype(float)
     status = cm["images"]["status"]
     show = np.where(status == 2, 0.0, np.where(conc > 0, 2.0, 1.0))
+    colours = ["#dddddd", "#4477aa", "#ee3377"]
     axes[1].imshow(show, origin="lower", extent=cm["extent"], aspect="auto",
-                   cmap=matplotlib.colors.ListedColormap(["#dddddd", "#4477aa", "#ee3377"]),
-                   vmin=0, vmax=2)
-    axes[1].set_title(f"red: limit sharpness in (2/eta - {band:g}, 2/eta) "
-                      f"[{cm['concentrated']:.1%} of grid]\nblue: other converged; "
-                      "grey: diverged", fontsize=8)
+                   cmap=matplotlib.colors.ListedColormap(colours), vmin=0, vmax=2)
+    axes[1].set_title(f"limit sharpness in (2/eta - {band:g}, 2/eta): "
+                      f"{cm['concentrated']:.1%} of the grid", fontsize=8)
+    key = [f"limit sharpness in (2/eta - {band:g}, 2/eta)", "other converged", "diverged"]
+    axes[1].legend(handles=[Patch(color=c, label=t) for c, t in zip(colours[::-1], key)],
+                   fontsize=7, loc="upper right", framealpha=0.9)
     for ax in axes:
-        ax.set_xlabel(cm["axes"][0])
-        ax.set_ylabel(cm["axes"][1])
+        ax.set_xlabel(f"{cm['axes'][0]}0 (start)")
+        ax.set_ylabel(f"{cm['axes'][1]}0 (start)")
     return _save(fig, stem, pdf)
 
 
 def plot_adaptivity(runs, model_name, stem, pdf=False):
-    """Loss, sharpness (with 2/eta dashed) and the trajectory per step size (Fig. 2a/5a)."""
+    """Loss, sharpness (with 2/eta dashed) and the trajectory per step size (Fig. 2a/5a).
+
+    The step axes are logarithmic: the sharpness reaches 2/eta within the first few hundred
+    of the thousands of steps run, and a linear axis would show only the flat end."""
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     for i, r in enumerate(runs):
         c = f"C{i}"
+        steps = np.asarray(r["steps"], float)
+        after = steps >= 1  # log axis: step 0 is the start
         with np.errstate(divide="ignore"):
-            axes[0].semilogy(r["steps"], np.maximum(r["loss"], 1e-300), c, lw=0.8,
-                             label=f"eta = {r['eta']:.4g}")
-        axes[1].plot(r["steps"], r["sharpness"], c, lw=0.8)
+            axes[0].loglog(steps[after], np.maximum(np.asarray(r["loss"])[after], 1e-300), c,
+                           lw=0.8, label=f"eta = {r['eta']:.4g}")
+        axes[1].semilogx(steps[after], np.asarray(r["sharpness"])[after], c, lw=0.8)
         axes[1].axhline(r["two_over_eta"], color=c, ls="--", lw=0.8)
         tr = r["trajectory"]
         axes[2].plot(tr[::2, 0], tr[::2, 1], ".", color=c, ms=1.5)
@@ -73,7 +82,9 @@ def plot_adaptivity(runs, model_name, stem, pdf=False):
     axes[2].set_title("trajectory (even steps dark, odd light); x y = 1", fontsize=9)
     axes[0].legend(fontsize=7)
     for ax in axes[:2]:
-        ax.set_xlabel("step")
+        ax.set_xlabel("step t (log scale)")
+    axes[0].set_ylabel("loss L(x_t, y_t)")
+    axes[1].set_ylabel("sharpness (top Hessian eigenvalue)")
     axes[2].set_xlabel("x")
     axes[2].set_ylabel("y")
     return _save(fig, stem, pdf)
@@ -81,6 +92,7 @@ def plot_adaptivity(runs, model_name, stem, pdf=False):
 
 def plot_basin(bb, zooms, stem, pdf=False):
     """Converge (dark) / diverge labels on the Figure 7a box and zooms, with dimensions."""
+    colours = ["#f2f2f2", "#1f3b73"]  # label 0: diverged or undecided, 1: converged
     fig, axes = plt.subplots(1, 1 + len(zooms), figsize=(4.2 * (1 + len(zooms)), 4))
     axes = np.atleast_1d(axes)
     bc = bb["box_counting"]
@@ -92,13 +104,19 @@ def plot_basin(bb, zooms, stem, pdf=False):
         panels.append((lab, [box[0][0], box[0][1], box[1][0], box[1][1]],
                        f"zoom: D = {d:.3f}" if d is not None else "zoom"))
     for ax, (lab, ext, title) in zip(axes, panels):
-        ax.imshow(lab, origin="lower", extent=ext, aspect="auto", cmap="Greys")
+        ax.imshow(np.asarray(lab, float), origin="lower", extent=ext, aspect="auto",
+                  cmap=matplotlib.colors.ListedColormap(colours), vmin=0, vmax=1)
         ax.set_title(title, fontsize=8)
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
+        ax.set_xlabel("x0 (start)")
+        ax.set_ylabel("y0 (start)")
     for lab_box in zooms:
         (x0, x1), (y0, y1) = lab_box[1]
         axes[0].add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, ec="r"))
+    key = [Patch(color=colours[1], label="converges"),
+           Patch(facecolor=colours[0], edgecolor="#999999", label="diverges or undecided")]
+    if zooms:
+        key.append(Patch(fill=False, edgecolor="r", label="zoomed boxes"))
+    axes[0].legend(handles=key, fontsize=7, loc="upper left", framealpha=0.9)
     return _save(fig, stem, pdf)
 
 
@@ -111,8 +129,8 @@ def plot_box_counts(bb, stem, pdf=False):
         c = np.array(bc["counts"], float)
         ok = c > 0
         axes[0].loglog(1 / s[ok], c[ok], mk, label=f"{key}: D = {bc['dimension']:.3f}")
-    axes[0].set_xlabel("1 / box size (pixels)")
-    axes[0].set_ylabel("boundary boxes")
+    axes[0].set_xlabel("1 / box size s (1/pixels)")
+    axes[0].set_ylabel("boxes meeting the boundary N(s)")
     axes[0].legend(fontsize=7)
     u = bb["uncertainty"]
     f = np.array(u["fractions"])
@@ -121,7 +139,7 @@ def plot_box_counts(bb, stem, pdf=False):
     axes[1].loglog(e[ok], f[ok], "o-",
                    label=f"alpha = {u['alpha']:.3f}, D = 2 - alpha = {u['dimension']:.3f}"
                    if u.get("alpha") is not None else "too few uncertain starts")
-    axes[1].set_xlabel("epsilon")
+    axes[1].set_xlabel("perturbation epsilon of the start")
     axes[1].set_ylabel("uncertain fraction")
     axes[1].legend(fontsize=7)
     return _save(fig, stem, pdf)
@@ -132,7 +150,9 @@ def plot_trajectory_7b(tr, stem, pdf=False):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(tr["steps"], tr["x"], lw=0.6, label="x")
     axes[0].plot(tr["steps"], tr["y"] * 100, lw=0.6, label="100 y")
-    axes[0].set_xlabel("step")
+    axes[0].xaxis.set_major_locator(MaxNLocator(5))  # six-digit step numbers
+    axes[0].set_xlabel("step t")
+    axes[0].set_ylabel("x_t and 100 y_t")
     axes[0].legend(fontsize=7)
     axes[1].plot(tr["x"], tr["y"], ".", ms=1)
     axes[1].set_xlabel("x")
@@ -168,10 +188,10 @@ def plot_cascade(diagram, lyap, doublings, stem, pdf=False):
     axes[0].plot(P, U, ",", color="k", alpha=0.4)
     for d in doublings:
         axes[0].axvline(float(d["param"]), color="r", lw=0.5)
-    axes[0].set_ylabel("u (x = y)")
+    axes[0].set_ylabel("u = x = y (orbit points)")
     axes[0].set_title("balanced line: period doublings (red, Newton)", fontsize=9)
     axes[1].plot(lyap[0], lyap[1], lw=0.6)
     axes[1].axhline(0, color="k", lw=0.5)
-    axes[1].set_ylabel("Lyapunov exponent")
-    axes[1].set_xlabel("eta")
+    axes[1].set_ylabel("Lyapunov exponent (per step)")
+    axes[1].set_xlabel("step size eta")
     return _save(fig, stem, pdf)

@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from ..symbolic.models import get_model
+from ..symbolic.parser import parse_number
 from . import figures
 from .bifurcation import (
     balanced_line_map,
@@ -47,7 +48,7 @@ def size(key, quick):
 
 def eta_of(fields):
     """The step size of a figure's settings (exact text such as "0.2") as a float."""
-    return float(sp.Rational(str(fields["eta"])))
+    return float(parse_number(fields["eta"], "eta"))
 
 
 @lru_cache(maxsize=8)
@@ -159,7 +160,7 @@ def run_bifurcation(model_name, fields, quick):
     kap = float(np.sqrt(eta_value))
     steps = int(fields.get("steps", 200000))
     tr = _ab_run(model_name, eta_value, tuple(fields["start"]), steps)
-    m = eq13_map(fields["claimed"], sp.sqrt(sp.Rational(str(fields["eta"]))))
+    m = eq13_map(fields["claimed"], sp.sqrt(parse_number(fields["eta"], "eta")))
     a, b = tr["a"], tr["b"]
     # the scaling regime of eq. 7 (a ~ kappa^3, b ~ kappa^2), where eq. 13 is leading order;
     # the 1-D map's attractor at each a is found by iterating from the trajectory's b

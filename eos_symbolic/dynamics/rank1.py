@@ -50,8 +50,9 @@ def gradient(X, Y):
 
 def run_gd(X, Y, eta, max_steps, factor=None, align_tol=1e-4, settle=0.02):
     """GD on eq. 11 from a batch of starts; when factor is given, every row gets the one-time
-    perturbation y <- factor * y at the first step where 1 - |cos(x, y)| < align_tol.
-    Stops once every row is perturbed and has | |x.y| - 1 | < settle * eta. Returns
+    perturbation $y \\leftarrow$ `factor` $\\cdot\\, y$ at the first step where
+    $1 - |\\cos(x, y)|$ < `align_tol`. Stops once every row is perturbed and has
+    $\\bigl| |x \\cdot y| - 1 \\bigr|$ < `settle` $\\cdot\\, \\eta$. Returns
     (X, Y, steps, t_p per row)."""
     X, Y = X.copy(), Y.copy()
     B = X.shape[0]

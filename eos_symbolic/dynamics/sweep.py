@@ -2,33 +2,46 @@
 
 Each point (start $u_0$, step $\\eta$) is iterated with the generated numba kernel
 (`sweep_kernel`) for `steps` steps and classified: ``converged`` (one-step displacement
-below `tol` (1 + |u|) at the end, having stayed so since step `steps_taken`), ``diverged``
+below `tol` $(1 + |u|)$ at the end, having stayed so since step `steps_taken`), ``diverged``
 (left $|u_i| < R$ or became non-finite at step `steps_taken`, resolution `every` steps) or
 ``undecided`` (still moving: slow convergence, a cycle, chaos). For converged points the
 limit, its sharpness $S$ (largest Hessian eigenvalue, closed form when the model has one)
 and the gap $2/\\eta - S$ are recorded.
 
-Work is split into chunks (one step size, a slice of starts). With `checkpoint=DIR` each
-finished chunk is written to ``DIR/chunk_NNNNN.npz`` (five digits) next to ``DIR/spec.json``; a rerun with
-the same spec loads finished chunks instead of recomputing them (resume after interrupt).
+Work is split into chunks (one step size, a slice of starts) of about `CHUNK_WORK`
+point-steps, so the first chunk is saved within seconds. With `checkpoint=DIR` each finished
+chunk is written atomically to ``DIR/chunk_NNNNN.npz`` (five digits) next to
+``DIR/spec.json``, carrying the fingerprint of the sweep (model, step sizes, steps, starts,
+settings), its own place in it and a checksum of its arrays; a rerun with the same sweep
+loads finished chunks instead of recomputing them (resume after interrupt), and a chunk of
+another sweep, a moved or a damaged chunk is refused with one line naming the file.
 With `scheduler="tcp://host:port"` chunks run on a Dask cluster (``pip install
 eos-symbolic[dask]``); by default they run here, on numba's threads.
 """
 import hashlib
+import io
 import json
-import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import EosError
+from ..errors import EosError, Interrupted
 from ..numeric.backends import precision_scope
 from ..numeric.kernels import kernels_for
+from ..saving import atomic_write, checksum
 from .sweep_kernel import CONVERGED, DIVERGED, RUNNING, advance
 
 STATUS_NAMES = {RUNNING: "undecided", CONVERGED: "converged", DIVERGED: "diverged"}
+CHUNK_FORMAT = "eos-symbolic-sweep-chunk/1"
+#: Point-steps per chunk by default: 0.1 s to 1 s of kernel time here, so an interrupt
+#: loses little and the first checkpoint comes within seconds.
+CHUNK_WORK = 10 ** 9
+#: Arrays of a chunk, with their dtype and trailing shape (None: number of coordinates).
+CHUNK_ARRAYS = {"status": ("int8", ()), "steps_taken": ("int64", ()),
+                "limit": ("float64", (None,)), "sharpness": ("float64", ())}
 
 
 @dataclass
@@ -80,11 +93,13 @@ class SweepResult:
         return float(inside.mean()) if m.any() else 0.0
 
     def save(self, path):
-        """Write every per-point array to an ``.npz`` file."""
-        np.savez_compressed(path, eta=self.eta, start=self.start, status=self.status,
+        """Write every per-point array to an ``.npz`` file at `path` (atomically)."""
+        buf = io.BytesIO()
+        np.savez_compressed(buf, eta=self.eta, start=self.start, status=self.status,
                             steps_taken=self.steps_taken, limit=self.limit,
                             sharpness=self.sharpness, gap=self.gap, shape=np.array(self.shape),
                             coords=np.array(self.coords), steps=self.steps)
+        atomic_write(path, buf.getvalue(), "sweep --out")
         return path
 
     def summary(self):
@@ -160,20 +175,66 @@ def _spec_hash(model, starts, etas, steps, every, radius, tol, chunk):
     return h.hexdigest()[:20]
 
 
-def _save_chunk(path, data):
-    tmp = path.with_name(path.stem + f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, **data)
-    tmp.replace(path)
+def _chunk_meta(key, j, job, data):
+    return {"format": CHUNK_FORMAT, "sweep": key, "index": j, "job": list(job),
+            "checksum": checksum(arrays={k: data[k] for k in CHUNK_ARRAYS})}
 
 
-def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
+def _save_chunk(path, key, j, job, data):
+    buf = io.BytesIO()
+    meta = _chunk_meta(key, j, job, data)
+    np.savez(buf, meta=np.array(json.dumps(meta)), **{k: data[k] for k in CHUNK_ARRAYS})
+    atomic_write(path, buf.getvalue(), "sweep checkpoint")
+
+
+def load_chunk(path, key, j, job, nv):
+    """The arrays of chunk `j` (``job`` = (eta index, lo, hi)) of sweep `key` from `path`;
+    `EosError` naming the file if it is damaged, belongs to another sweep or another place
+    in this one, or its arrays are not of the expected shape."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][()]))
+            data = {k: np.asarray(z[k]) for k in CHUNK_ARRAYS}
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, it is refused
+        raise EosError(f"sweep: checkpoint chunk {path} is damaged ({type(exc).__name__}); "
+                       "delete it to recompute that chunk") from None
+    if not isinstance(meta, dict) or meta.get("format") != CHUNK_FORMAT:
+        raise EosError(f"sweep: {path} is not a sweep chunk of this version; delete it")
+    if meta.get("sweep") != key:
+        raise EosError(f"sweep: checkpoint chunk {path} belongs to another sweep (other "
+                       "model, step sizes, steps, starts or settings); use another folder or "
+                       "delete it")
+    if meta.get("index") != j or meta.get("job") != list(job):
+        raise EosError(f"sweep: checkpoint chunk {path} holds chunk {meta.get('index')} of "
+                       f"this sweep, not chunk {j} (a moved or renamed file); delete it")
+    n = job[2] - job[1]
+    for k, (dtype, tail) in CHUNK_ARRAYS.items():
+        shape = (n,) + tuple(nv if t is None else t for t in tail)
+        if data[k].dtype != np.dtype(dtype) or data[k].shape != shape:
+            raise EosError(f"sweep: checkpoint chunk {path}: array {k} has shape "
+                           f"{data[k].shape} {data[k].dtype}, expected {shape} {dtype}")
+    if meta.get("checksum") != checksum(arrays=data):
+        raise EosError(f"sweep: checkpoint chunk {path} is corrupt or was edited (its "
+                       "checksum does not match); delete it to recompute that chunk")
+    return data
+
+
+def default_chunk(steps):
+    """Points per chunk: about `CHUNK_WORK` point-steps, a power of two in [256, 65536]."""
+    want = max(1, CHUNK_WORK // max(1, int(steps)))
+    return int(min(1 << 16, max(256, 1 << (want.bit_length() - 1))))
+
+
+def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
               radius=1e6, tol=1e-13, checkpoint=None, scheduler=None, progress=True,
               on_chunk=None):
     """Sweep `starts` (n, coords) x `etas` for `steps` steps; returns a `SweepResult`.
 
-    `checkpoint`: folder for finished chunks (resumable); `scheduler`: a Dask scheduler
-    address (or a `distributed.Client`) to run chunks on; `on_chunk(index)` is called after
-    each chunk is computed (used by tests to interrupt)."""
+    `chunk`: points per chunk (default `default_chunk(steps)`); `checkpoint`: folder for
+    finished chunks (resumable); `scheduler`: a Dask scheduler address (or a
+    `distributed.Client`) to run chunks on; `on_chunk(index)` is called after each chunk is
+    computed (used by tests to interrupt). On KeyboardInterrupt raises `Interrupted` saying
+    how many chunks are saved."""
     starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
     if starts.shape[1] != len(model.coords):
         raise EosError(f"sweep: starts need {len(model.coords)} columns "
@@ -186,8 +247,9 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
     if not np.isfinite(starts).all():
         raise EosError("sweep: starts must be finite numbers (found nan or inf)")
     for name, value, low in (("steps", steps, 1), ("chunk", chunk, 1), ("every", every, 1)):
-        if int(value) != value or value < low:
+        if value is not None and (int(value) != value or value < low):
             raise EosError(f"sweep: {name} must be an integer >= {low}, got {value}")
+    chunk = default_chunk(steps) if chunk is None else int(chunk)
     if not (radius > 0 and tol > 0):
         raise EosError(f"sweep: radius and tol must be positive, got {radius}, {tol}")
     n = len(starts)
@@ -198,19 +260,20 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
         folder.mkdir(parents=True, exist_ok=True)
         key = _spec_hash(model, starts, etas, steps, every, radius, tol, chunk)
         spec_file = folder / "spec.json"
-        if spec_file.exists() and json.loads(spec_file.read_text()).get("hash") != key:
-            raise EosError(f"sweep: checkpoint {folder} holds a different sweep; use another "
-                           "folder or delete it")
-        spec_file.write_text(json.dumps({"hash": key, "model": model.name, "etas": etas,
-                                         "steps": steps, "points": n, "chunks": len(jobs)}))
+        spec = {"hash": key, "model": model.name, "etas": etas, "steps": steps, "points": n,
+                "chunks": len(jobs)}
+        if spec_file.exists() and _read_spec(spec_file) != spec:
+            raise EosError(f"sweep: checkpoint {folder} holds a different sweep (or its "
+                           "spec.json was changed); use another folder or delete it")
     results, todo = {}, []
     for j, job in enumerate(jobs):
         f = folder / f"chunk_{j:05d}.npz" if folder else None
         if f is not None and f.exists():
-            with np.load(f) as z:
-                results[j] = {k: z[k] for k in z.files}
+            results[j] = load_chunk(f, key, j, job, starts.shape[1])
         else:
             todo.append(j)
+    if folder:  # written once the folder's chunks are known to be this sweep's
+        atomic_write(spec_file, json.dumps(spec), "sweep checkpoint")
     loaded = len(results)
     bar = tqdm(total=len(jobs), initial=loaded, desc=f"sweep {model.name}", unit="chunk",
                leave=False, disable=not progress)
@@ -218,7 +281,7 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
     def finish(j, data):
         results[j] = data
         if folder:
-            _save_chunk(folder / f"chunk_{j:05d}.npz", data)
+            _save_chunk(folder / f"chunk_{j:05d}.npz", key, j, jobs[j], data)
         bar.update(1)
         if on_chunk:
             on_chunk(j)
@@ -231,9 +294,22 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=1 << 16, every=500,
             for j in todo:
                 ie, lo, hi = jobs[j]
                 finish(j, run_chunk(model, starts[lo:hi], etas[ie], steps, every, radius, tol))
+    except KeyboardInterrupt:
+        done = len(results)
+        raise Interrupted(f"sweep stopped with {done} of {len(jobs)} chunks done" + (
+            f"; they are saved in {folder}, rerun the same command to continue" if folder
+            else "; nothing saved (use --checkpoint DIR to keep finished chunks)")) from None
     finally:
         bar.close()
     return _assemble(model, starts, etas, steps, jobs, results, shape, len(todo), loaded)
+
+
+def _read_spec(spec_file):
+    try:
+        return json.loads(spec_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        raise EosError(f"sweep: {spec_file} is damaged; delete it (the chunks carry their "
+                       "own fingerprints)") from None
 
 
 def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish):
@@ -242,7 +318,18 @@ def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish
     except ImportError:
         raise EosError("sweep: --scheduler needs dask (pip install 'eos-symbolic[dask]')") \
             from None
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    if isinstance(scheduler, Client):
+        client = scheduler
+    else:
+        if not isinstance(scheduler, str) or not re.match(
+                r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$", scheduler):
+            raise EosError(f"sweep: --scheduler: expected an address such as "
+                           f"tcp://host:8786, got {str(scheduler)[:60]!r}")
+        try:
+            client = Client(scheduler, timeout=20)
+        except (OSError, ValueError, TimeoutError) as exc:
+            raise EosError(f"sweep: --scheduler {scheduler}: cannot connect "
+                           f"({type(exc).__name__})") from None
     try:
         futures = {}
         for j in todo:

@@ -11,14 +11,24 @@ import mpmath
 import sympy as sp
 
 from ..errors import EosError
+from ..symbolic.parser import parse_number, to_sympy
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import a, b, kappa
 
 
+def exact_weights(weights):
+    """{"a": wa, "b": wb, "kappa": wk} with exact rational values (kappa defaults to 1);
+    the values may be ints, floats or strings from a claims file (see `parse_number`)."""
+    if not isinstance(weights, dict) or not {"a", "b"} <= set(weights):
+        raise EosError(f"weights: expected {{ a = 3, b = 2, kappa = 1 }}, got {weights!r}")
+    return {k: v if isinstance(v, sp.Rational) else parse_number(v, f"weights.{k}")
+            for k, v in ((k, weights.get(k, 1)) for k in ("a", "b", "kappa"))}
+
+
 def _term_weight(term, weights):
     powers = term.as_powers_dict()
-    return sum(sp.nsimplify(powers.get(v, 0)) * sp.nsimplify(weights[v.name])
-               for v in (a, b, kappa))
+    weights = exact_weights(weights)
+    return sum(to_sympy(powers.get(v, 0)) * weights[v.name] for v in (a, b, kappa))
 
 
 def weight_of(poly, weights):
@@ -45,8 +55,9 @@ def _normal_form(model, weights, branch):
     if branch not in forms:
         raise EosError(f"{model.name}: no EoS branch {branch} (branches: {sorted(forms)})")
     nf = forms[branch]
-    want = (sp.nsimplify(weights["a"]), sp.nsimplify(weights["b"]))
-    if tuple(nf.kappa_weights) != want or sp.nsimplify(weights.get("kappa", 1)) != 1:
+    w = exact_weights(weights)
+    want = (w["a"], w["b"])
+    if tuple(nf.kappa_weights) != want or w["kappa"] != 1:
         raise EosError(f"{model.name}: series are derived with weights a ~ kappa^"
                        f"{nf.kappa_weights[0]}, b ~ kappa^{nf.kappa_weights[1]} (kappa ~ kappa);"
                        f" the claim asks for a ~ kappa^{want[0]}, b ~ kappa^{want[1]}")
@@ -65,7 +76,7 @@ def _series(model, branch, steps, cap):
 
 def _s_weight(nf, top):
     """A weight in powers of kappa as a weight in the internal scale s (rounded down)."""
-    return int(sp.floor(sp.nsimplify(top) * nf.weights[2] * nf.chart.m))
+    return int(sp.floor(to_sympy(top) * nf.weights[2] * nf.chart.m))
 
 
 def series_through(model, steps, weights, top, branch=1):

@@ -19,6 +19,7 @@ from functools import cached_property, lru_cache
 import sympy as sp
 
 from ..errors import EosError
+from ..symbolic.parser import to_sympy
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import C, a, b, c, d, eta, kappa
 from .charts import charts, eos_offset_series, one_step_series
@@ -101,7 +102,7 @@ class NormalForm:
 
     def to_kappa(self, expr):
         """Replace the internal scale s by $(\\kappa/\\rho)^{1/m}$ and expand."""
-        return sp.expand(sp.sympify(expr).subs(s, self.chart.s_of_kappa()))
+        return sp.expand(to_sympy(expr).subs(s, self.chart.s_of_kappa()))
 
     def in_kappa_units(self, w):
         """A weight (or None) in powers of kappa: kappa has weight $m w_s$."""

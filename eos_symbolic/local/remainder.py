@@ -24,7 +24,7 @@ def _gd(model):
 
 
 def eos_offset(chart, kap):
-    """$\\check c$ at step $\\kappa^2$ = `kap`^2 (mpf), on the chart's branch."""
+    """$\\check c$ at step $\\kappa^2$ (`kap` is $\\kappa$; an mpf), on the chart's branch."""
     p, q, k1 = chart.p, chart.q, _mpf(chart.slope)
     kap, lam = mpmath.mpf(kap), _mpf(chart.ratio)
     f = lambda t: kap ** 2 * k1 * (p * lam * t ** (mpmath.mpf(q) / p) + q / t) - 2  # t = Y
@@ -73,7 +73,7 @@ def exact_chart_map(chart, a_val, b_val, kap, steps=1, offset=None):
 
 
 def remainder_estimate(nf, kappas=("1/8", "1/16", "1/32"), box=(1, 1), points=5, dps=50):
-    """Max |exact - truncated| of $(a' - a, b')$ and $(a'' - a, b'')$ over a grid of the box.
+    """Max $|\\text{exact} - \\text{truncated}|$ of $(a' - a, b')$ and $(a'' - a, b'')$ over a grid of the box.
 
     Returns ``(exponents, rows)``: the predicted remainder scaling $\\kappa^{(N+1)/w_\\kappa}$
     for each component (N = truncation weight), and one row

@@ -16,6 +16,7 @@ from math import inf
 import sympy as sp
 
 from ..errors import EosError
+from ..symbolic.parser import to_sympy
 
 
 def weight(monom, weights):
@@ -80,7 +81,7 @@ class Grading:
         return Series(self, self.ring.gens[i], 0, inf)
 
     def const(self, value):
-        return Series(self, self.ring.one * self.ring.domain.from_sympy(sp.sympify(value)), 0, inf)
+        return Series(self, self.ring.one * self.ring.domain.from_sympy(to_sympy(value)), 0, inf)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ class Series:
         return Series(self.grading, -self.poly, self.shift, self.prec)
 
     def __sub__(self, other):
-        return self + (-other if isinstance(other, Series) else -sp.sympify(other))
+        return self + (-other if isinstance(other, Series) else -to_sympy(other))
 
     def __rsub__(self, other):
         return (-self) + other
@@ -141,7 +142,7 @@ class Series:
     def __mul__(self, other):
         if not isinstance(other, Series):
             return Series(self.grading, self.poly * self.grading.ring.domain.from_sympy(
-                sp.sympify(other)), self.shift, self.prec)
+                to_sympy(other)), self.shift, self.prec)
         g = self.grading
         prec = min(self.prec + other.valuation, other.prec + self.valuation)
         shift = self.shift + other.shift
@@ -154,7 +155,7 @@ class Series:
     __rmul__ = __mul__
 
     def __truediv__(self, other):
-        return self * other ** -1 if isinstance(other, Series) else self * (1 / sp.sympify(other))
+        return self * other ** -1 if isinstance(other, Series) else self * (1 / to_sympy(other))
 
     def __pow__(self, r):
         r = sp.Rational(r)

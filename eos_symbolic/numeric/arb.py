@@ -28,7 +28,8 @@ class ArbRunner:
     """Rigorous ball iteration of `model` in `coords` at `dps` digits (python-flint Arb).
 
     State: ``(mids, rads)``, tuples of exact Arb numbers; the box is ``arb(mid, rad)``.
-    Certified digits of a quantity are $\\lfloor \\log_{10} 2 \\cdot$ `rel_accuracy_bits`$\\rfloor$.
+    Certified digits of a quantity are $\\lfloor r \\log_{10} 2 \\rfloor$ with $r$ =
+    `rel_accuracy_bits`.
     Boxes are axis-aligned, so in three or more dimensions the wrapping effect remains (an
     untied depth-3 orbit loses ~0.12 bit/step to it against ~0.002 in two-precision runs;
     a Lohner-type moving frame would remove it) and precision escalation absorbs the loss.
@@ -45,6 +46,7 @@ class ArbRunner:
         self.names = self.engine.names
         self.n = len(self.names)
         ns = {"F": self.engine.raw_step, "DF": self.engine.raw_jacobian, "arb": self.arb}
+        # audited: exec of source generated here from SymPy expressions (printer output)
         exec(compile(centred_source(self.n), "<eos-centred-form>", "exec"), ns)
         self._two, self._one = ns["two_steps"], ns["one_step"]
 

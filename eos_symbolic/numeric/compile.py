@@ -66,6 +66,7 @@ def straight_line(exprs, variables, params=(), shared=()):
         return e.func(*[hoist(a) for a in e.args])
 
     shared = list(shared)
+    # audited: sympify of SymPy objects handed in by the package, no text
     hoisted = [hoist(sp.sympify(e)) for _, e in shared] + [hoist(sp.sympify(e)) for e in exprs]
     setup = _split_powers(_cse_pairs(list(consts.items()), "_s"), "_r")
     replaced, reduced = sp.cse(hoisted, symbols=sp.numbered_symbols("_t"), order="none")
@@ -262,6 +263,7 @@ class CompiledFunction:
 
     def bind(self, backend, values=()):
         ns = namespace(backend)
+        # audited: exec of source generated here from SymPy expressions (printer output)
         exec(compile(self.source, f"<eos-compiled {backend}>", "exec"), ns)
         return ns["make"](*[number(backend, v) if isinstance(v, (str, Fraction, int))
                             else v for v in values])
@@ -270,8 +272,9 @@ class CompiledFunction:
 def compile_expressions(exprs, variables, params=(), increments=False, shared=()):
     """Compile `exprs` (outputs, or increments $f(v) - v$ if `increments`) into a
     `CompiledFunction`; `shared` as in `straight_line`. See the module docstring."""
+    # audited: sympify of SymPy objects handed in by the package, no text
     key = (tuple(sp.sympify(e) for e in exprs), tuple(variables), tuple(params), increments,
-           tuple((s, sp.sympify(e)) for s, e in shared))
+           tuple((s, sp.sympify(e)) for s, e in shared))  # audited: as above
     return _compile_cached(key)
 
 

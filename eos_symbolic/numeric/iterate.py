@@ -10,6 +10,7 @@ such orbits grow like $u \\mapsto c\\, u^{\\deg}$; a step can overflow any expon
 few dozen steps, so blocks are short and `exit_step` replays a failed block one step at a
 time from its last good state to name the exact step.
 """
+import math
 from dataclasses import dataclass
 
 import gmpy2
@@ -34,6 +35,18 @@ def magnitude(backend, value):
             "inf")
     v = abs(float(value))
     return v if v == v else float("inf")
+
+
+def is_finite(backend, value):
+    """Is `value` a finite number? (Unlike `magnitude`, true beyond the double range: an
+    mpfr of 1e395 is finite, not infinite.)"""
+    if backend == "mpfr":
+        return bool(gmpy2.is_finite(value))
+    if backend == "mpmath":
+        return bool(mpmath.isfinite(value))
+    if backend == "arb":
+        return bool(value.is_finite())
+    return math.isfinite(float(value))
 
 
 class Engine:
@@ -97,7 +110,7 @@ class Engine:
             for e in eigs[1:]:
                 top = top.max(e)
             return top
-        finite = [e for e in eigs if magnitude(self.backend, e) < float("inf")]
+        finite = [e for e in eigs if is_finite(self.backend, e)]
         return max(finite) if finite else eigs[0]
 
     def _eigsy(self, u):

@@ -141,6 +141,7 @@ def _ab(model):
     rp = reparameterise(model)
     xx, yy = model.coords
     half_eta = {kappa: sp.sqrt(eta)}
+    # audited: sympify of the symbolic layer's own expressions, no text
     inc = [sp.sympify(e).subs(half_eta) for e in rp.ab_increment]
     v = (a, b)
     step = compile_expressions(inc, v, (eta,), increments=True)

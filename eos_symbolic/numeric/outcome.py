@@ -77,14 +77,32 @@ def classify(engine, u, t, tol=1e-10, lookahead=LOOKAHEAD):
     with engine.scope():
         rho, tail, flip, size = _tail(orbit, scale, 1, floor)
         if tail <= tol:
-            return _converged(engine, orbit, t, rho, tail, flip)
+            # the verdict is about u_t, not about the look-ahead's end: u_t is within
+            # |u_t - u_{t+L}| + tail of the limit
+            now = _dist(orbit[0], orbit[-1]) / scale + tail
+            if now <= tol:
+                return _converged(engine, orbit, t, rho, tail, flip)
+            return _settling(engine, orbit, t, now, tol, "its limit")
         p, prev = 2, size
         while p <= min(MAX_PERIOD, (len(orbit) - 1) // 8):
             _, tail_p, _, size_p = _tail(orbit, scale, p, floor)
             if tail_p <= tol and prev > 100 * tol:
-                return _periodic(engine, orbit, t, p, tail_p)
+                last = ((len(orbit) - 1) // p) * p
+                now = _dist(orbit[0], orbit[last]) / scale + tail_p
+                if now <= tol:
+                    return _periodic(engine, orbit, t, p, tail_p)
+                return _settling(engine, orbit, t, now, tol, f"a period-{p} cycle")
             p, prev = 2 * p, size_p
         return _moving(engine, orbit, t, rho, tail, flip, size, tol)
+
+
+def _settling(engine, orbit, t, now, tol, target):
+    """Still moving at step t, though the look-ahead shows it settles on `target`."""
+    L = len(orbit) - 1
+    return Outcome("still-moving", f"still moving at step {t}: {now:.3g} (relative) from "
+                   f"{target}, above tol = {tol:g}; the next {L} steps bring it within tol "
+                   "(continue with --resume --steps M)", t,
+                   {"distance": now, "settles_within": L})
 
 
 def _tail(orbit, scale, p, floor):

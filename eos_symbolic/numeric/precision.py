@@ -14,7 +14,7 @@ import gmpy2
 
 from ..errors import EosError
 from .backends import number
-from .iterate import Engine, escape_radius, escaped, locate_escape, magnitude
+from .iterate import Engine, escape_radius, escaped, is_finite, locate_escape
 from .record import decimal_string, exact_string, from_exact
 
 _LOG10_2 = math.log10(2)
@@ -142,7 +142,7 @@ class TwoPrecisionRunner:
         values, digits = {"step": t}, {}
         shown = min(self.dps, row_digits or self.dps)
         for name, v in obs[0].items():
-            ok = magnitude("mpfr", v) < math.inf or name in self.names
+            ok = is_finite("mpfr", v) or name in self.names
             values[name] = decimal_string("mpfr", v, shown) if ok else None
             digits[name] = agreeing_digits(v, obs[1][name], shown) if ok else None
         return values, digits
@@ -186,7 +186,7 @@ class SingleRunner(TwoPrecisionRunner):
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
         values, shown = {"step": t}, min(self.dps, row_digits or self.dps)
         for name, v in obs.items():
-            ok = magnitude("mpfr", v) < math.inf or name in self.names
+            ok = is_finite("mpfr", v) or name in self.names
             values[name] = decimal_string("mpfr", v, shown) if ok else None
         return values, {}
 

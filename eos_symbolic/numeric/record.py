@@ -7,10 +7,15 @@ decimal), an Arb ball as ``"mid +- rad"`` with both parts in that form, a float 
 re-reading at the same precision gives the same bits, which makes a resumed run identical to
 an uninterrupted one (mantissas are written in hexadecimal: exact, with no length limit).
 Rows hold decimal strings with all working digits.
+
+Integrity: every saved record carries the `fingerprint` of its config (model, eta, start,
+settings) and a `checksum` of everything else; `load` refuses a record whose checksum or
+fingerprint does not match, or whose fields are not of the saved shape, with one line naming
+the file. An edited step count, eta or state is therefore refused, never resumed from.
 """
+import io
 import json
-import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import gmpy2
@@ -18,8 +23,10 @@ import mpmath
 import numpy as np
 
 from ..errors import EosError
+from ..saving import atomic_write, checksum, fingerprint
 
-FORMAT = "eos-symbolic-trajectory/1"
+FORMAT = "eos-symbolic-trajectory/2"
+STATUSES = ("running", "interrupted", "complete")
 
 
 def man_exp_string(man, exp):
@@ -137,47 +144,104 @@ class TrajectoryRecord:
     live = None
 
     def to_dict(self):
-        return {"format": FORMAT, **asdict(self)}
+        """The saved form: format, fingerprint of the config, every field, and a checksum
+        over all of it."""
+        data = {"format": FORMAT, "fingerprint": fingerprint(self.config), **asdict(self)}
+        return {**data, "checksum": checksum(data)}
 
     def save(self, path):
         """Write atomically to `path` (.npz: NumPy archive of strings; else JSON)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
         data = self.to_dict()
         if path.suffix == ".npz":
             meta = {k: v for k, v in data.items() if k not in ("columns", "digits")}
             arrays = {f"col_{k}": np.array([("" if v is None else str(v)) for v in col])
                       for k, col in self.columns.items()}
-            arrays.update({f"dig_{k}": np.array([-1 if v is None else v for v in col])
+            arrays.update({f"dig_{k}": np.array([-1 if v is None else v for v in col],
+                                                dtype=np.int64)
                            for k, col in self.digits.items()})
-            with open(tmp, "wb") as fh:
-                np.savez_compressed(fh, meta=np.array(json.dumps(meta)), **arrays)
+            buf = io.BytesIO()
+            np.savez_compressed(buf, meta=np.array(json.dumps(meta)), **arrays)
+            atomic_write(path, buf.getvalue(), "record")
         else:
-            tmp.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+            atomic_write(path, json.dumps(data, separators=(",", ":")) + "\n", "record")
         return path
 
     @classmethod
     def load(cls, path):
-        """Read a record written by `save`; raise `EosError` naming what is wrong."""
+        """Read a record written by `save`; raise `EosError` naming what is wrong (a missing,
+        unreadable, corrupt or edited file)."""
         path = Path(path)
         if not path.exists():
             raise EosError(f"record: {path} does not exist (nothing to resume)")
+        if path.is_dir():
+            raise EosError(f"record: {path} is a folder, not a record file")
         try:
             if path.suffix == ".npz":
                 with np.load(path, allow_pickle=False) as z:
-                    data = json.loads(str(z["meta"]))
+                    data = json.loads(str(z["meta"][()]))
                     data["columns"] = {k[4:]: _npz_column(k[4:], z[k]) for k in z.files
                                        if k.startswith("col_")}
                     data["digits"] = {k[4:]: [None if v < 0 else int(v) for v in z[k]]
                                       for k in z.files if k.startswith("dig_")}
             else:
                 data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError) as exc:
-            raise EosError(f"record: cannot read {path} ({exc})") from None
-        if data.pop("format", None) != FORMAT:
-            raise EosError(f"record: {path} is not an {FORMAT} file")
-        return cls(**data)
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged file raises, it is refused
+            raise EosError(f"record: cannot read {path} ({type(exc).__name__}: "
+                           f"{str(exc)[:80]})") from None
+        return cls(**_verified(data, path))
+
+
+def _verified(data, path):
+    """The record's fields after the format, checksum, fingerprint and shape checks."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        old = isinstance(data, dict) and str(data.get("format", "")).startswith(
+            "eos-symbolic-trajectory/")
+        raise EosError(f"record: {path} is not an {FORMAT} file" + (
+            " (written by an older version without a checksum; rerun it)" if old else ""))
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    if data.get("checksum") != checksum(body):
+        raise EosError(f"record: {path} is corrupt or was edited (its checksum does not "
+                       "match); restore it or start a new run with another --out file")
+    if not isinstance(data.get("config"), dict) or \
+            data.get("fingerprint") != fingerprint(data["config"]):
+        raise EosError(f"record: {path}: the settings do not match their fingerprint")
+    names = {f.name for f in fields(TrajectoryRecord)}
+    out = {k: v for k, v in body.items() if k in names}
+    if set(body) - names - {"format", "fingerprint"} or not {"config", "precisions"} <= set(out):
+        raise EosError(f"record: {path}: unexpected or missing fields")
+    _check_shape(out, path)
+    return out
+
+
+def _check_shape(d, path):
+    """Types and consistency of a verified record's fields (a record written by another
+    program with a valid checksum must still make sense)."""
+    def bad(why):
+        raise EosError(f"record: {path}: {why}")
+    ints = lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0  # noqa: E731
+    if not ints(d.get("step", 0)):
+        bad("step must be a non-negative integer")
+    prec = d["precisions"]
+    if not isinstance(prec, list) or not all(ints(p) and p > 0 for p in prec):
+        bad("precisions must be positive integers")
+    states = d.get("states", [])
+    if not isinstance(states, list) or not all(
+            isinstance(r, list) and all(isinstance(v, str) for v in r) for r in states):
+        bad("states must be lists of exact number strings")
+    if d.get("step", 0) > 0 and len(states) != len(prec):
+        bad(f"{len(states)} saved states for {len(prec)} precisions at step {d['step']}")
+    if d.get("status", "running") not in STATUSES:
+        bad(f"status must be one of {', '.join(STATUSES)}")
+    cols = d.get("columns", {})
+    if not isinstance(cols, dict) or not all(isinstance(c, list) for c in cols.values()):
+        bad("columns must be lists")
+    if len({len(c) for c in cols.values()}) > 1:
+        bad("columns of different lengths")
+    steps = cols.get("step", [])
+    if not all(ints(t) for t in steps) or steps != sorted(steps) or (
+            steps and steps[-1] > d.get("step", 0)):
+        bad("recorded steps must increase up to the step count")
 
 
 def _npz_column(name, arr):

@@ -3,8 +3,9 @@
 The driver validates inputs (one-line `EosError` naming the valid range), builds a runner
 (`precision.TwoPrecisionRunner`, `arb.ArbRunner` or the uncertified `precision.SingleRunner`),
 consumes `iterate.iterate`, records every K-th state with its observables and certified
-digits, checkpoints the `record.TrajectoryRecord` (atomically, every `checkpoint_seconds` and
-on interrupt), escalates the precision when fewer than the requested digits of the state
+digits, checkpoints the `record.TrajectoryRecord` (atomically, first after
+`FIRST_CHECKPOINT` seconds, then at doubling intervals up to `checkpoint_seconds`, and on
+interrupt), escalates the precision when fewer than the requested digits of the state
 survive (restarting from step 0), and ends with an `outcome.Outcome`.
 
 Bits lost per step: $\\ell = (\\log_2 \\delta_N - \\log_2 \\delta_0) / N$ with $\\delta_t$ the
@@ -16,9 +17,11 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..errors import EosError
+from ..errors import EosError, Interrupted
+from ..symbolic.limits import LIMITS, check_trajectory
 from ..symbolic.model import Model
 from ..symbolic.models import BUILTIN, get_model
+from ..symbolic.parser import parse_number as exact_number
 from .iterate import iterate
 from .kernels import COORDS, start_in_coords
 from .outcome import Outcome, classify, escape_outcome
@@ -26,23 +29,28 @@ from .precision import certification
 from .record import TrajectoryRecord
 
 CERTIFY = ("two-precision", "arb", "none")
-MIN_DPS, MAX_DPS = 15, 100000
+MIN_DPS, MAX_DPS = 15, LIMITS.hard_dps
 #: Escalation stops here unless `max_dps` says otherwise (the Figure 7b orbit needs ~2200).
 DEFAULT_MAX_DPS = 10000
+#: Seconds to the first checkpoint of a run with a record file.
+FIRST_CHECKPOINT = 2.0
 _LOG10_2 = math.log10(2)
 
 
-class Interrupted(EosError):
-    """The run was interrupted; the checkpoint (if any) holds every completed step."""
-
-
 def parse_number(text, what):
-    """An exact finite rational from a decimal or fraction string (``"0.01"``, ``"1/100"``)."""
-    try:
-        value = Fraction(str(text).strip())
-    except (ValueError, ZeroDivisionError):
-        raise EosError(f"{what}: expected a finite decimal number such as 0.01, got "
-                       f"{text!r}") from None
+    """An exact finite rational from a decimal or fraction string (``"0.01"``, ``"1/100"``),
+    read by the safe parser (`symbolic.parser.parse_number`)."""
+    if isinstance(text, Fraction):
+        value = text
+    else:
+        try:
+            q = exact_number(text if isinstance(text, (int, float)) else str(text), what)
+        except EosError as exc:
+            why = str(exc).split(": ", 1)[-1]
+            raise EosError(f"{what}: expected a finite decimal number such as 0.01, got "
+                           f"{str(text)[:40]!r}" + ("" if why.startswith("expected") else
+                                                     f" ({why})")) from None
+        value = Fraction(int(q.p), int(q.q))
     if abs(value) >= 10 ** 100:
         raise EosError(f"{what}: expected a magnitude below 1e100, got {text}")
     return value
@@ -71,9 +79,12 @@ def model_from_spec(spec):
     return Model.from_loss(spec["loss"], spec["ties"])
 
 
-def _validate(model, eta, start, steps, dps, coords, every, digits, certify):
-    if not isinstance(steps, int) or steps < 0:
+def _validate(model, eta, start, steps, dps, coords, every, digits, certify, tol, force):
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
         raise EosError(f"steps: expected a non-negative integer, got {steps}")
+    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and 0 < tol < 1):
+        raise EosError(f"tol: expected a relative tolerance 0 < tol < 1 such as 1e-10, got "
+                       f"{tol}")
     if not isinstance(dps, int) or not MIN_DPS <= dps <= MAX_DPS:
         raise EosError(f"dps: expected an integer from {MIN_DPS} to {MAX_DPS} (below 15 digits "
                        f"use float64 numpy kernels), got {dps}")
@@ -83,6 +94,8 @@ def _validate(model, eta, start, steps, dps, coords, every, digits, certify):
         raise EosError(f"every: expected a positive integer, got {every}")
     if digits is not None and not 1 <= digits <= dps:
         raise EosError(f"digits: expected 1 <= digits <= dps = {dps}, got {digits}")
+    if isinstance(dps, int):
+        check_trajectory(steps, dps, len(model.coords), every, force)
     if certify not in CERTIFY:
         raise EosError(f"certify: expected one of {', '.join(CERTIFY)}, got {certify!r}")
     if coords not in COORDS:
@@ -162,7 +175,7 @@ class Trajectory:
 
 def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, digits=None,
                    certify="two-precision", tol=1e-10, out=None, resume=False, progress=False,
-                   checkpoint_seconds=30.0, max_dps=None, on_check=None):
+                   checkpoint_seconds=30.0, max_dps=None, on_check=None, force=False):
     """Iterate GD on `model` with step `eta` from `start` for `steps` steps at `dps` digits.
 
     `start`: dict name -> value (decimal strings or Fractions) in the coordinates of `coords`
@@ -171,7 +184,8 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     `digits` (default dps/2) digits of the state, escalating the precision up to `max_dps`
     (default `DEFAULT_MAX_DPS`); writes the record to `out` (JSON, or NPZ by extension) and
     resumes from it when `resume`. `on_check(t)` is called after every committed block
-    (tests use it to simulate an interrupt). Returns a `Trajectory`; raises `Interrupted`
+    (tests use it to simulate an interrupt). Sizes beyond `symbolic.limits.LIMITS` need
+    `force`. Returns a `Trajectory`; raises `Interrupted`
     (after saving the checkpoint) on KeyboardInterrupt.
     """
     eta_text, start_text = str(eta).strip(), {k: str(v).strip() for k, v in start.items()}
@@ -181,10 +195,14 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     if prior is not None:  # settings left out default to the record's, not to new defaults
         every = every or prior.config.get("every")
         digits = digits or prior.config.get("digits")
-    values, converter = _validate(model, eta, start, steps, dps, coords, every, digits, certify)
+    values, converter = _validate(model, eta, start, steps, dps, coords, every, digits, certify,
+                                  tol, force)
     digits = digits or max(1, dps // 2)
     every = every or max(1, steps // 1000)
     max_dps = max_dps or max(DEFAULT_MAX_DPS, dps)
+    if not isinstance(max_dps, int) or not dps <= max_dps <= MAX_DPS:
+        raise EosError(f"max_dps: expected an integer from dps = {dps} to {MAX_DPS}, got "
+                       f"{max_dps}")
     config = {"model": model_spec(model), "eta": eta_text, "start": start_text,
               "coords": coords, "steps": steps, "every": every, "dps": dps,
               "digits": digits, "certify": certify, "tol": tol}
@@ -200,6 +218,8 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
             runner = _make_runner(certify, model, coords, eta, [rec.schedule[-1][1]])
             rec.precisions = list(runner.precisions)
             u0 = runner.start(values, converter)
+            if not rec.states:
+                _refuse_degenerate(runner, u0, eta, dps)
             state = runner.load(rec.states) if rec.states else u0
             if not rec.columns:
                 _record(runner, rec, state, 0, dps)
@@ -225,6 +245,9 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
         rec.states = rec.live[0].dump(rec.live[1])
     if status[0] == "escaped":
         outcome = escape_outcome(status[1], status[2], runner.names, runner.radius)
+    elif rec.step == 0:
+        outcome = Outcome("not-run", "not run: 0 steps, so no verdict; the start is reported "
+                          "as it is (give --steps N)", 0)
     else:
         point = getattr(runner, "point", None) or runner.primary  # an mpfr engine
         outcome = classify(point, runner.primary_values(runner.load(rec.states)), rec.step, tol)
@@ -235,6 +258,22 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     if out:
         rec.save(out)
     return Trajectory(rec, outcome, cert)
+
+
+def _refuse_degenerate(runner, u0, eta, dps):
+    """Refuse a run that cannot move: one step leaves the start unchanged at working
+    precision although the gradient there is not zero (eta * |grad L| below the last digit
+    of every coordinate), so every later step would too."""
+    engine = getattr(runner, "point", None) or runner.primary
+    u = runner.primary_values(u0)
+    if tuple(engine.step(u)) != tuple(u):
+        return
+    g = engine.observe(u)["grad_norm"]
+    if g != 0:
+        raise EosError(f"eta = {float(eta):.3g}: one GD step leaves the start unchanged at "
+                       f"{dps} digits although |grad L| = {float(g):.3g} is not 0 (the step is "
+                       "below the working precision, so the run would stand still); raise "
+                       "--dps or eta")
 
 
 def _load_prior(out):
@@ -273,6 +312,10 @@ def _drive(runner, rec, state, steps, every, digits, max_dps, out, every_s, prog
     from .precision import escalated_dps, still_losing
     good_t, good_state = rec.step, state
     last_save, history = time.perf_counter(), []
+    # the first checkpoint comes after a few seconds, then the interval doubles up to
+    # `every_s`: a kill loses at most a few seconds of a short run, an hour's run saves
+    # every `every_s`
+    interval = min(FIRST_CHECKPOINT, every_s)
     with tqdm(total=steps, initial=rec.step, unit="step", disable=not progress,
               file=sys.stderr, dynamic_ncols=True, mininterval=0.5) as bar:
         for t, state, recorded in iterate(runner, state, steps, every, start=rec.step):
@@ -303,9 +346,10 @@ def _drive(runner, rec, state, steps, every, digits, max_dps, out, every_s, prog
             bar.update(t - bar.n)
             if on_check is not None:
                 on_check(t)
-            if out and time.perf_counter() - last_save > every_s:
+            if out and time.perf_counter() - last_save > interval:
                 rec.states, spent = runner.dump(state), rec.seconds
                 rec.seconds = spent + time.perf_counter() - clock
                 rec.save(out)
                 rec.seconds, last_save = spent, time.perf_counter()
+                interval = min(every_s, 2 * interval)
     return ("done",)

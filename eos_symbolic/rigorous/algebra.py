@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..symbolic.parser import to_sympy
 from .signs import prove_sign
 
 
@@ -114,7 +115,7 @@ class _Translator:
 
     def original(self, poly):
         """A polynomial in the translated variables as an expression in the original ones."""
-        return sp.sympify(poly).xreplace(self.back)
+        return to_sympy(poly).xreplace(self.back)
 
     def split_root(self, base, n, d, k):
         """$(n/d)^{1/k}$ as a product of roots of sign-proved factors (module docstring)."""
@@ -203,7 +204,7 @@ def _reduces_to_zero(N, tr):
 def prove_identity(p, q, domain, budget=2000, seconds=2.0):
     """Prove $p = q$ wherever both are defined on `domain` ({symbol: Range}); see the module
     docstring. The proof records the statement, the route and every sign condition."""
-    p, q = sp.sympify(p), sp.sympify(q)
+    p, q = to_sympy(p), to_sympy(q)
     options = {"budget": budget, "seconds": seconds}
     witnesses = []
     for branch in (False, True):

@@ -23,6 +23,7 @@ import sympy as sp
 
 from ..errors import EosError
 from ..numeric.backends import precision_scope
+from ..symbolic.parser import parse_number, to_sympy
 
 
 def _arb():
@@ -30,12 +31,15 @@ def _arb():
     return flint
 
 
-def to_fraction(value):
-    """An exact `Fraction` from int, str ("0.1", "1/10"), Fraction or SymPy Rational."""
-    if isinstance(value, sp.Basic):
-        value = sp.Rational(value)
-        return Fraction(int(value.p), int(value.q))
-    return Fraction(str(value)) if not isinstance(value, (int, Fraction)) else Fraction(value)
+def to_fraction(value, what="number"):
+    """An exact `Fraction` from int, str ("0.1", "1/10", through `parser.parse_number`),
+    float, Fraction or SymPy Rational."""
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        return Fraction(value)
+    if not isinstance(value, sp.Basic):
+        value = parse_number(value, what)
+    value = sp.Rational(value)
+    return Fraction(int(value.p), int(value.q))
 
 
 def ball(lo, hi=None):
@@ -158,7 +162,7 @@ def _node(e, index):
 def ball_function(exprs, symbols):
     """Compile `exprs` (SymPy) in `symbols` into ``f(*balls) -> tuple of balls`` (after cse)."""
     symbols = tuple(symbols)
-    replaced, reduced = sp.cse([sp.sympify(e) for e in exprs], order="none")
+    replaced, reduced = sp.cse([to_sympy(e) for e in exprs], order="none")
     index = {s: i for i, s in enumerate(symbols)}
     steps = []
     for s, e in replaced:
@@ -179,7 +183,7 @@ class Enclosure:
     centred form (symbolic gradient). Call inside a precision scope (`precision_scope`)."""
 
     def __init__(self, expr, symbols, centred=True):
-        self.expr, self.symbols = sp.sympify(expr), tuple(symbols)
+        self.expr, self.symbols = to_sympy(expr), tuple(symbols)
         grads = [sp.diff(self.expr, s) for s in self.symbols] if centred else []
         self._f = ball_function([self.expr], self.symbols)
         self._g = ball_function(grads, self.symbols) if centred else None

@@ -19,6 +19,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import EosError
+from ..symbolic.parser import to_sympy
 from .proof_text import read
 
 
@@ -132,7 +133,7 @@ def evaluate(e, env, dual=False):
             out = _apply(t, [walk(a) for a in t.args], dual)
         memo[t] = out
         return out
-    return walk(sp.sympify(e))
+    return walk(to_sympy(e))
 
 
 def leaf_enclosure(e, symbols, box):

@@ -149,7 +149,7 @@ class _Map:
         self.coords, self.p, self.q, self.lam, self.phi, grad = chart_structure(model, branch)
         self.wa, self.wb, self.ws = weights
         self.prec = prec
-        slope = Fraction(str(self.phi.diff().eval(1)))
+        slope = Fraction(str(self.phi.diff()(1)))
         self.rho2 = Fraction(2) / (self.q * slope)
         self.grad = [sp.Poly(g, *self.coords) for g in grad]
         self.lift = 2 * (self.p + self.q) * self.ws

@@ -22,6 +22,7 @@ import sympy as sp
 from ..errors import EosError
 from ..numeric.backends import precision_scope
 from ..symbolic.models import get_model
+from ..symbolic.parser import to_sympy
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import a, b, kappa
 from .intervals import ball, ball_function, to_fraction
@@ -139,7 +140,7 @@ def remainder_bound(box, model="four-scalar", steps=2, truncation=None, componen
         raise EosError(f"remainder: box needs a, b and kappa ranges, missing {exc}") from None
     if not bx[2][0] > 0:
         raise EosError("remainder: kappa must be positive on the box")
-    R = _Remainder(model, [sp.sympify(e) for e in truncation], steps)
+    R = _Remainder(model, [to_sympy(e) for e in truncation], steps)
     heap, count, lower, tick = [], 0, Fraction(0), 0
     with precision_scope("arb", dps):
         def push(b_):

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from ..symbolic.parser import to_sympy
 from .intervals import enclose, prove_positive
 
 _FUNCTIONS = (sp.exp, sp.log, sp.sin, sp.cos)
@@ -216,7 +217,7 @@ def _sturm_violation(P, r, strict):
         return sp.Rational(f.numerator, f.denominator)
 
     def wrong(p):
-        val = P.eval(p)
+        val = P(p)
         return val < 0 or (strict and val == 0)
 
     lo = None if r.lo is None else q(r.lo)
@@ -235,7 +236,7 @@ def _sturm_violation(P, r, strict):
         if f.degree() == 0 or (mult % 2 == 0 and not strict):
             continue
         inside = f.count_roots(lo, hi) - sum(1 for end in (lo, hi)
-                                             if end is not None and f.eval(end) == 0)
+                                             if end is not None and f(end) == 0)
         if inside == 0:
             continue
         # a sign change (odd multiplicity) or a zero inside: look beside each root
@@ -250,7 +251,7 @@ def _sturm_violation(P, r, strict):
 
 def prove_sign(e, domain, want=1, strict=False, budget=2000, seconds=2.0):
     """Prove ``want * e >= 0`` (``> 0`` if `strict`) on `domain` (module docstring)."""
-    e = sp.sympify(e)
+    e = to_sympy(e)
     missing = e.free_symbols - set(domain)
     if missing:
         raise ValueError(f"prove_sign: no range for {', '.join(sorted(map(str, missing)))}")

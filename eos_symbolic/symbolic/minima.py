@@ -130,6 +130,7 @@ def eos_range(model):
     crit = [r for r in sp.Poly(num, u).real_roots() if r > 0]
     if not crit:
         raise EosError(f"{model.name}: sharpness on the minima has no minimum over u > 0")
+    # audited: nsimplify of an exact algebraic number (closed form of a root), no text
     return sp.nsimplify(2 / min(sp.simplify(S.subs(u, r)) for r in crit))
 
 
@@ -158,7 +159,12 @@ def eos_minima(model):
 
 def eos_minimum(model):
     """The paper's $\\eta$-EoS minimum: the closed-form one with the larger first coordinate
-    (for `four-scalar`: $\\check x = \\tfrac{1}{\\sqrt2}(\\sqrt{\\eta^{-2}-4} + \\eta^{-1})^{1/2}$)."""
+    (for `four-scalar`: $\\check x = \\tfrac{1}{\\sqrt2}(\\sqrt{\\eta^{-2}-4} + \\eta^{-1})^{1/2}$).
+
+    >>> from sympy import simplify
+    >>> x_check, y_check = eos_minimum(get_model("four-scalar"))
+    >>> simplify(x_check * y_check)  # on the minima x y = 1
+    1"""
     points, poly = eos_minima(model)
     if not points:
         raise EosError(f"{model.name}: the EoS condition {poly} = 0 has no closed form here")

@@ -48,7 +48,13 @@ def depth_model(k, groups=None):
 
 
 def get_model(name):
-    """The built-in model called `name` (see `BUILTIN` and ``depth-K[:G1+G2+...]``)."""
+    """The built-in model called `name` (see `BUILTIN` and ``depth-K[:G1+G2+...]``).
+
+    >>> m = get_model("four-scalar")
+    >>> m.loss, m.coords
+    ((-w*x*y*z + 1)**2/2, (x, y))
+    >>> get_model("depth-5:2+3").coords
+    (x1, x3)"""
     if name in BUILTIN:
         return BUILTIN[name]()
     m = _DEPTH.match(name or "")

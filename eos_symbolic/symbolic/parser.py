@@ -12,11 +12,17 @@ instead of computed. Accepted:
 - calls of the functions in `FUNCTIONS` with positional arguments only;
 - in `derivations` mode also tuples, ``Eq``, ``Matrix([[...]])``, ``Interval.open`` and
   ``EmptySet``: what `derive` writes to `derivations.json`.
+
+Numbers from outside (a CLI value, a TOML int, float or string) go through `parse_number`:
+the same grammar without symbols, giving an exact SymPy number. Code that holds SymPy objects
+already converts Python numbers with `to_sympy`, which refuses text, so no string can reach
+`sympy.sympify` by that route either.
 """
 import ast
 import keyword
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 import sympy as sp
@@ -49,7 +55,8 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 @dataclass(frozen=True)
 class Limits:
     """Bounds checked before anything is built: text length, nesting depth, digits of a
-    literal, size of an integer exponent and bits of an exact power's result."""
+    literal, size of an integer exponent and bits of an exact power's result; on the built
+    expression, its total degree and the number of terms it can have once expanded."""
 
     length: int = 2000
     depth: int = 60
@@ -57,19 +64,27 @@ class Limits:
     exponent: int = 64
     bits: int = 4096
     degree: int = 256
+    terms: int = 20000
 
 
 USER = Limits()
 #: `derivations.json` holds long expanded polynomials (two-step maps) with large exponents.
 DERIVATIONS = Limits(length=2_000_000, depth=200, digits=2000, exponent=4096, bits=1 << 16,
-                     degree=1 << 14)
+                     degree=1 << 14, terms=10 ** 9)
 
 
 def parse_expression(text, what="expression", limits=USER, functions=None):
     """User text -> SymPy expression, or `EosError` naming `what` (one line).
 
     Only the grammar of the module docstring is accepted; decimals are exact rationals.
-    `functions` (default `FUNCTIONS`) is the table of callable names."""
+    `functions` (default `FUNCTIONS`) is the table of callable names.
+
+    >>> parse_expression("2*x**2 + 0.5")
+    2*x**2 + 1/2
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ...
+    eos_symbolic.errors.EosError: expression: function '__import__' is not allowed ..."""
     expr = _Builder(what, limits, functions or FUNCTIONS, derivations=False).run(text)
     if not isinstance(expr, sp.Expr):
         raise EosError(f"{what}: {_show(text)} is not a scalar expression")
@@ -80,6 +95,45 @@ def parse(text, what="derivation"):
     """A `derivations.json` value -> the SymPy object `derive` wrote, with the canonical
     symbols (tuples as Python tuples, as `sympy.sympify` gives them); no code runs."""
     return _Builder(what, DERIVATIONS, FUNCTIONS, derivations=True).run(text)
+
+
+def parse_number(value, what, rational=True, limits=USER):
+    """A number from outside -> an exact SymPy number, or `EosError` naming `what`.
+
+    `value` is a string (the expression grammar without symbols: ``"0.01"``, ``"1/100"``,
+    ``"2**-7"``; decimals are exact, ``"0.1"`` is 1/10), an int, or a finite float (read as
+    its shortest decimal, so TOML ``0.1`` is 1/10 as well). With `rational` the result must be
+    rational; otherwise any finite real constant (``sqrt(2)``) is accepted."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise EosError(f"{what}: expected a number, got {_show(value)}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EosError(f"{what}: expected a finite number, got {value}")
+        value = repr(value)
+    elif isinstance(value, int):
+        if abs(value).bit_length() > limits.digits * 3.33:
+            raise EosError(f"{what}: a number with more than {limits.digits} digits")
+        return sp.Integer(value)
+    expr = parse_expression(value, what, limits)
+    if expr.free_symbols:
+        raise EosError(f"{what}: expected a number, got {_show(value)} (it names "
+                       f"{', '.join(sorted(s.name for s in expr.free_symbols))})")
+    if expr.is_Rational:
+        return expr
+    if rational:
+        raise EosError(f"{what}: expected an exact rational number such as 0.01 or 1/100, got "
+                       f"{_show(value)}")
+    if expr.is_real is not True or not expr.is_finite:
+        raise EosError(f"{what}: expected a finite real number, got {_show(value)}")
+    return expr
+
+
+def to_sympy(obj):
+    """An internal SymPy object or Python number as SymPy (`sympy.sympify` without its string
+    path): text is refused, it must come through `parse_expression` or `parse_number`."""
+    if isinstance(obj, (str, bytes)):
+        raise TypeError(f"to_sympy: text must be parsed first, got {_show(obj)}")
+    return sp.sympify(obj, strict=True)  # audited: strict=True refuses strings
 
 
 def degree_bound(expr):
@@ -98,6 +152,30 @@ def degree_bound(expr):
     if expr.is_Pow and expr.exp.is_Rational:
         return math.ceil(abs(expr.exp)) * degree_bound(expr.base)
     return max(degree_bound(a) for a in expr.args)
+
+
+def terms_bound(expr, cap):
+    """An upper bound (capped at `cap` + 1) on the number of terms of `expr` expanded: a
+    sum adds, a product multiplies, $p^n$ has at most $\binom{n + k - 1}{k - 1}$ terms for a
+    p of k terms (the monomials of degree n in k letters)."""
+    if isinstance(expr, (sp.Tuple, sp.MatrixBase, tuple)):
+        return min(cap + 1, sum(terms_bound(e, cap) for e in expr))
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return 1
+    if expr.is_Add:
+        return min(cap + 1, sum(terms_bound(a, cap) for a in expr.args))
+    if expr.is_Mul:
+        out = 1
+        for a in expr.args:
+            out = min(cap + 1, out * terms_bound(a, cap))
+        return out
+    k = terms_bound(expr.args[0], cap)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1 and k > 1:
+        n = int(expr.exp)
+        if k > cap:
+            return cap + 1
+        return min(cap + 1, math.comb(n + k - 1, k - 1))
+    return min(cap + 1, max(terms_bound(a, cap) for a in expr.args))
 
 
 def _show(text, n=60):
@@ -124,7 +202,9 @@ class _Builder:
         if "\x00" in text:
             self.fail("a NUL character is not allowed")
         try:
-            tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+            with warnings.catch_warnings():  # "invalid decimal literal" etc.: not for users
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             self.fail("cannot parse (expected numbers, names, + - * / ** and parentheses)")
         self.source = text.replace("^", "**").strip()
@@ -132,6 +212,8 @@ class _Builder:
             out = self.node(tree.body, 0)
             if degree_bound(out) > self.limits.degree:
                 self.fail(f"polynomial degree above {self.limits.degree}")
+            if terms_bound(out, self.limits.terms) > self.limits.terms:
+                self.fail(f"more than {self.limits.terms} terms once expanded")
             return out
         except EosError:
             raise

@@ -31,6 +31,9 @@ def hessian_eigenvalues(model):
     $\\lambda_3, \\lambda_4$). Linear factors give their root; a quadratic $\\lambda^2 + p\\lambda + q$ gives
     $\\tfrac12(-p \\pm \\sqrt{p^2 - 4q})$, '+' (the larger) first; a factor of higher degree is
     returned as the equation ``Eq(factor, 0)`` (no closed form attempted).
+
+    >>> hessian_eigenvalues(get_model("four-scalar"))[2:]  # lambda_3, lambda_4 (C2)
+    [-x**2*(x*y - 1)*(x*y + 1), -y**2*(x*y - 1)*(x*y + 1)]
     """
     values = []
     for f, m in reversed(characteristic_factors(model)):

@@ -19,6 +19,7 @@ import mpmath
 import sympy as sp
 
 from ...numeric.trajectory import run_trajectory
+from ...symbolic.parser import to_sympy
 from ...symbolic.symbols import eta as eta_sym
 from ...symbolic.symbols import kappa as kappa_sym
 
@@ -46,12 +47,12 @@ def derived_limit(model, quantity):
 
 def limit_of(expr):
     """$\\lim_{\\kappa \\to 0^+}$ of a bound (in kappa or eta = kappa^2)."""
-    e = sp.sympify(expr).subs(eta_sym, kappa_sym ** 2)
+    e = to_sympy(expr).subs(eta_sym, kappa_sym ** 2)
     return sp.limit(e, kappa_sym, 0, "+")
 
 
 def at(expr, k):
-    e = sp.sympify(expr).subs(eta_sym, kappa_sym ** 2)
+    e = to_sympy(expr).subs(eta_sym, kappa_sym ** 2)
     return float(e.subs(kappa_sym, sp.Rational(str(k))))
 
 

@@ -16,7 +16,7 @@ Every verdict here rests on float64 sweeps (`verified-numerically` at best, neve
   refuted when the box-counting interval reaches below 1.1 with D < 1.1.
 - ``bifurcation-diagram`` (F7c): the two-step points of the Figure 7b run with a in
   (2 kappa^3, 10 kappa^3) (the scaling of eq. 7, where eq. 13 is the leading order; for
-  larger a it is only qualitative: b^2 is 25% off at a = 0.15 for kappa = 0.1), |b| against
+  larger a it is only qualitative: b^2 is 25% off at a = 0.15 for kappa = 0.1), $|b|$ against
   the claimed 1-D map's attracting fixed point at the same a (median relative error of b^2
   below 5%, refuted above 25%); the balanced-line cascade is reported alongside.
 """

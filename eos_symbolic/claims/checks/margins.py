@@ -8,6 +8,7 @@ import sympy as sp
 from ...errors import EosError
 from ...numeric.backends import precision_scope
 from ...rigorous.intervals import Enclosure
+from ...symbolic.parser import to_sympy
 
 
 def mp_function(expr, symbols):
@@ -37,7 +38,7 @@ def certified_sign(expr, symbols, point):
             return 1
         if v < 0:
             return -1
-    exact = sp.sympify(expr).subs({s: sp.Rational(p.numerator, p.denominator)
+    exact = to_sympy(expr).subs({s: sp.Rational(p.numerator, p.denominator)
                                    for s, p in zip(symbols, point)})
     if exact.has(sp.zoo, sp.nan) or not exact.is_number:
         return None

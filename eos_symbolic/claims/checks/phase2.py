@@ -104,7 +104,7 @@ def _range(v):
 
 def check_band(claim, ctx):
     """C18: every simulated trajectory enters the band before a < kappa^(5/2) and stays in it
-    (max |r| after entry < 1) while moving left; evidence outside the hypotheses."""
+    (max $|r|$ after entry < 1) while moving left; evidence outside the hypotheses."""
     model = get_model(claim.model)
     K = float(claim.fields.get("K_sim", 4))
     kappas = [float(k) for k in claim.fields.get("kappas_quick" if ctx.quick else "kappas",
@@ -160,7 +160,7 @@ def check_band(claim, ctx):
 
 
 def _plot(claim_id, traces, out):
-    """`<claim_id>_band.png`: |r| against a / kappa^(5/2) for the cross-checked runs."""
+    """`<claim_id>_band.png`: $|r|$ against a / kappa^(5/2) for the cross-checked runs."""
     from pathlib import Path
 
     from ...dynamics.plots import plt

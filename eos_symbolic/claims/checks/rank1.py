@@ -124,7 +124,7 @@ def check_sphere_starts(claim, ctx):
 
 
 def _plot(claim_id, ens, lo, hi, out):
-    from .plots import plt
+    from ...dynamics.plots import plt
     Path(out).mkdir(parents=True, exist_ok=True)
     path = Path(out) / f"{claim_id}_endpoints.png"
     fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -133,6 +133,7 @@ def _plot(claim_id, ens, lo, hi, out):
     ax.axhspan(lo, hi, color="C2", alpha=0.12, label="claimed interval")
     ax.axhline(0.25, color="k", lw=0.8, ls="--", label="prediction 1/4")
     ax.set_xticks(range(len(ens)), [e[0] for e in ens], fontsize=6, rotation=30)
+    ax.set_xlabel("ensemble of starts")
     ax.set_ylabel("(1/eta - |x|^2 - |y|^2) / eta")
     ax.set_title(f"{claim_id}: end states vs claimed interval", fontsize=9)
     ax.legend(fontsize=7)

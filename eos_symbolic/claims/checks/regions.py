@@ -21,6 +21,7 @@ from ...dynamics.plots import save_figure
 from ...errors import EosError
 from ...symbolic.minima import eos_minimum
 from ...symbolic.models import get_model
+from ...symbolic.parser import parse_number
 from ...symbolic.symbols import eta as eta_sym
 from ...symbolic.symbols import kappa as kappa_sym
 from ..sampling import box_samples
@@ -265,7 +266,8 @@ def check_trajectory_limit(claim, ctx):
     if names not in (["a", "b"], ["x", "y"]):
         raise EosError(f"{label}: expected start = {{ a = [lo, hi], b = [lo, hi] }} or x, y "
                        f"ranges, got {', '.join(names) or 'nothing'}")
-    bounds = [tuple(float(sp.sympify(v)) for v in box[k]) for k in names]
+    bounds = [tuple(float(parse_number(v, f"{label} start.{k}", rational=False))
+                    for v in box[k]) for k in names]
     n = int(claim.fields.get("samples", 32))
     pts = box_samples(bounds, max(8, n // 4) if ctx.quick else n)
     if names == ["x", "y"]:

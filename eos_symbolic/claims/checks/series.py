@@ -12,6 +12,7 @@ import sympy as sp
 
 from ...local.expansions import (
     exact_map_values,
+    exact_weights,
     map_series,
     series_step,
     weight_of,
@@ -100,7 +101,7 @@ def _expansion_proof(model, steps, claimed, details, weights):
 
 def _witness(model, steps, claimed, details, weights):
     """Exact map at a regime point (a = κ^α/2, b = κ^β/2, κ = 1/20) vs claimed and derived."""
-    k = sp.Rational(1, 20)
+    k, weights = sp.Rational(1, 20), exact_weights(weights)
     pt = {a: k ** weights["a"] / 2, b: k ** weights["b"] / 2, kappa: k}
     exact = exact_map_values(model, steps, pt[a], pt[b], k, dps=60)
     if exact is None:
@@ -122,7 +123,7 @@ def _witness(model, steps, claimed, details, weights):
 def check_expansion(claim):
     """Claimed truncated expansion vs the derived series (C8, C9, C21)."""
     model = get_model(claim.model)
-    steps, weights = int(claim.fields["steps"]), claim.fields["weights"]
+    steps, weights = int(claim.fields["steps"]), exact_weights(claim.fields["weights"])
     claimed = claim.formula("claimed")
     ok, details = compare_expansion(model, steps, claimed, weights)
     method = (f"{steps}-step series of the exact map, weights {weights}, compared up to the "
@@ -235,7 +236,7 @@ def check_three_scalar_structure(claim):
     _, poly = eos_minima(model)
     e = sp.Rational(1, 5)
     P = sp.Poly(poly.subs(eta, e), u)
-    count = P.count_roots(0, None) - (1 if P.eval(0) == 0 else 0)
+    count = P.count_roots(0, None) - (1 if P(0) == 0 else 0)
     roots = sorted(float(r) for r in P.nroots() if r.is_real and r > 0)
     forms = normal_forms(model)
     types = {("x" if nf.chart.coords[0] == model.coords[0] else "y") + " large":
