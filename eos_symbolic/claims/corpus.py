@@ -169,8 +169,8 @@ def invariant_xy(rng, i):
 
 def invariant_hole(rng, i):
     """Two-step four-scalar map in (a, b) at kappa = 1/10 on [0, 1/100]^2, region b > 0,
-    target b (|(a, b) - c|^2 - r^2) > 0: its margin vanishes on the whole face b = 0 (fixed
-    by the map) and fails in the disk around c. The map moves points by less than 1e-6
+    target $b\\,(\\mathrm{dist}((a, b), c)^2 - r^2) > 0$: its margin vanishes on the whole
+    face b = 0 (fixed by the map) and fails in the disk around c. The map moves points by less than 1e-6
     there, so the claim is false iff the disk lies well inside the box (a hole of radius
     r >= 1e-4 next to a face) and true if it lies well outside."""
     r = Fraction(1, rng.choice((10 ** 4, 5000, 2000)))

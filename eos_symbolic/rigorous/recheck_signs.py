@@ -1,7 +1,7 @@
 """Independent re-check of sign proofs (`signs.prove_sign`) and root counts.
 
 Each node of a sign tree is re-checked against the parsed expression it names: structural
-rules (sum, product, power, root, exp, abs, real-*) by the shape of that expression and the
+rules (sum, product, power, root, exp, abs and the real-valuedness rules) by the shape of that expression and the
 signs of its children, ``sturm`` leaves by locating every real root of every irreducible
 factor with certified complex-root enclosures (python-flint `fmpz_poly.complex_roots`, not
 SymPy's Sturm sequences), ``arb-boxes`` leaves with `recheck_boxes`. Nothing of `signs` is
