@@ -61,16 +61,42 @@ def proof(steps, assumptions=()):
     assumed = list(assumptions)
     for s in steps:
         assumed += [a for a in s.get("assumptions", []) if a not in assumed]
-    return {"kind": main, "assumptions": assumed,
-            "checked_by": ", ".join(dict.fromkeys(RECHECK[s["kind"]][1] for s in steps)),
-            "uses": sorted(set(kinds) - {main}), "steps": steps}
+    out = {"kind": main, "assumptions": assumed,
+           "checked_by": ", ".join(dict.fromkeys(RECHECK[s["kind"]][1] for s in steps)),
+           "uses": sorted(set(kinds) - {main}), "steps": steps}
+    boxes = sum(len(s["leaves"]) for s in steps if s["kind"] in ("boxes", "implication"))
+    if boxes:
+        out["boxes"] = boxes
+    return out
 
 
 def verified(method, evidence, proof_object):
     """The only way a checker says `verified`: with the proof object attached (and a one-line
     `key` for the console when the checker gave none)."""
-    evidence = {"key": f"proved ({proof_object['kind']})", **evidence}
+    evidence = {"key": describe(proof_object), **evidence}
     return Verdict("", "verified", method, {**evidence, "proof": proof_object})
+
+
+def describe(p):
+    """One line on what a proof covers (the console's key when a checker gives none)."""
+    parts, ids = [], [s for s in p["steps"] if s["kind"] == "identity"]
+    if ids:
+        dom = ", ".join(f"{k} in {v}" for k, v in ids[0].get("domain", {}).items()) or \
+            "constants"
+        signs = sum(len(s.get("sign_conditions", [])) for s in ids)
+        parts.append(f"{len(ids)} identit{'y' if len(ids) == 1 else 'ies'} on {dom}" +
+                     (f" with {signs} sign condition(s) proved there" if signs else
+                      ", valid for every branch of the roots"))
+    for s in p["steps"]:
+        if s["kind"] == "series":
+            parts.append(f"{s['steps']}-step series of {s['model']} through weight "
+                         f"{s['through']}")
+        elif s["kind"] in ("boxes", "implication"):
+            n = len(s["leaves"]) if isinstance(s["leaves"], list) else s["leaves"]["count"]
+            parts.append(f"{n} Arb boxes tile the box")
+        elif s["kind"] == "roots":
+            parts.append(f"{s['count']} real root(s) in {s['range']}")
+    return "; ".join(parts)
 
 
 def recheck(p):

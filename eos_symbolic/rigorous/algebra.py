@@ -47,7 +47,7 @@ class _Translator:
         self.domain, self.branch, self.sign_options = domain, branch, sign_options
         self.radicals, self.atoms = [], []  # (t, key, relation), (f, key)
         self.back = {}  # t or f -> the expression it stands for
-        self.signs, self.factored, self.witnesses = [], [], []
+        self.signs, self.factored, self.witnesses, self.known = [], [], [], {}
         self.ok = True
 
     def fraction(self, e):
@@ -173,14 +173,19 @@ class _Translator:
     def sign_of(self, f, strict):
         """+1 or -1 if ``s * f >= 0`` (> 0 if strict) is proved on the domain, else None."""
         expr = self.original(f)
+        key = (str(expr), strict)
+        if key in self.known:  # one proof per factor, however often it occurs
+            return self.known[key]
         seen = []
         for s in (1, -1):
             res = prove_sign(expr, self.domain, s, strict, **self.sign_options)
             if res.status == "proved":
                 self.signs.append(res.proof)
+                self.known[key] = s
                 return s
             seen += [res.witness] if res.witness else []
         self.witnesses += seen  # neither sign holds: the factor changes sign in the domain
+        self.known[key] = None
         return None
 
     def relations(self):
