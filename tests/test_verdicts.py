@@ -69,6 +69,13 @@ def test_constants_differing_in_the_47th_digit_are_refuted():
 def test_equal_constants_are_proved():
     v = check_claim(user("identity", lhs="sqrt(3)*sqrt(5)", rhs="sqrt(15)"))
     assert v.verdict == "verified"
+    # a denesting: the minimal polynomial of lhs - rhs is X, re-checked by elimination
+    v = check_claim(user("identity", lhs="sqrt(5 + 2*sqrt(6))", rhs="sqrt(2) + sqrt(3)"))
+    assert v.verdict == "verified"
+    assert v.evidence["proof"]["steps"][0]["kind"] == "minimal-polynomial"
+    off = check_claim(user("identity", lhs="sqrt(5 + 2*sqrt(6))",
+                           rhs="sqrt(2) + sqrt(3) + 1/10**60"))
+    assert off.verdict == "refuted"
 
 
 # -- exact corners ---------------------------------------------------------------------------
@@ -98,6 +105,12 @@ def test_violation_near_a_face_of_a_degenerate_margin_is_found_by_default():
     a, b = (float(v.counterexample["point"][k]) for k in "ab")
     assert (a - 1e-3) ** 2 + (b - 7e-3) ** 2 < 1.01e-8  # the worst point is in the hole
     assert v.evidence["worst_point"] == v.counterexample["point"]
+
+
+def test_series_beyond_the_documented_limit_are_refused_with_it():
+    v = check_claim(user("expansion", steps=1, weights={"a": 3, "b": 2, "kappa": 1},
+                         claimed={"b'": "-b + b**9"}))
+    assert v.verdict == "inconclusive" and "up to weight 16" in v.evidence["reason"]
 
 
 # -- series beyond the stored truncation -------------------------------------------------------

@@ -17,9 +17,11 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from ..errors import EosError
 from ..rigorous.algebra import prove_identity
 from ..rigorous.domain import POSITIVE, REAL, Range, domain_text
 from ..rigorous.intervals import enclose, exact_mid
+from ..symbolic.limits import time_budget
 from ..symbolic.parser import to_sympy
 
 #: Sampling windows per symbol (intersected with the domain; claims may narrow them).
@@ -158,6 +160,18 @@ def compare_constants(p, q):
     res = prove_identity(p, q, {})
     if res.status == "proved":
         return {"status": "exact", "points": 0, "dps": None, "step": _identity_step(res, {})}
+    X = sp.Symbol("X")
+    try:  # an algebraic number is 0 iff its minimal polynomial is X (e.g. a denesting)
+        with time_budget(10, "minimal polynomial of lhs - rhs"):
+            zero = sp.minimal_polynomial(diff, X, compose=True) == X
+    except (EosError, NotImplementedError, ValueError, TypeError,
+            sp.polys.polyerrors.PolynomialError):
+        zero = False
+    if zero:
+        return {"status": "exact", "points": 0, "dps": None,
+                "step": {"kind": "minimal-polynomial", "expr": str(diff),
+                         "assumptions": ["lhs - rhs is an algebraic number whose minimal "
+                                         "polynomial is X"]}}
     return {"status": "numeric", "points": 1, "dps": 4000,
             "max_rel": "0 (Arb balls of the difference contain 0 up to 4000 digits)"}
 

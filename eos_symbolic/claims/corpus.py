@@ -8,7 +8,8 @@ Families, each with true and false members (`build(family, rng)` -> (claim, trut
   false where q changes sign (at a corner, or only inside: two close roots in the box);
 - ``identity-radical``: $\\sqrt{x^2 y^2} = x y$ on a positive box (true) or one reaching x < 0;
 - ``constant``: $\\sqrt n$ against a continued-fraction convergent accurate to 40-60 digits
-  (false), $\\sqrt m \\sqrt n = \\sqrt{mn}$ and $(1 + \\sqrt n)^2 = 1 + n + 2\\sqrt n$ (true);
+  (false), $\\sqrt m \\sqrt n = \\sqrt{mn}$, $(1 + \\sqrt n)^2 = 1 + n + 2\\sqrt n$ and the
+  denesting $\\sqrt{m + k + 2\\sqrt{mk}} = \\sqrt m + \\sqrt k$ (true; false 10^-50 off);
 - ``inequality-margin``: $x^2 + y^2 + c > 0$ with $c \\ge 1/100$ (true), a strict bound that
   fails exactly at a corner, a sliver of violation along a face (false);
 - ``invariant-xy``: four-scalar at eta, region {x > y} (or {x + y > 0}) in a box, mapped into
@@ -106,7 +107,12 @@ def _convergent(n, digits):
 
 def constant(rng, i):
     n = rng.choice((2, 3, 5, 6, 7, 10, 11))
-    case = rng.choice(("convergent", "product", "square"))
+    case = rng.choice(("convergent", "product", "square", "denest"))
+    if case == "denest":  # sqrt(m + k + 2 sqrt(m k)) = sqrt(m) + sqrt(k)
+        m, k = rng.choice((2, 3, 5)), rng.choice((6, 7, 11))
+        good = rng.random() < 0.5
+        return _claim("identity", i, "constant", lhs=f"sqrt({m + k} + 2*sqrt({m * k}))",
+                      rhs=f"sqrt({m}) + sqrt({k})" + ("" if good else " + 1/10**50")), good
     if case == "convergent":
         p, q = _convergent(n, rng.randint(40, 60))
         return _claim("identity", i, "constant", lhs=f"sqrt({n})", rhs=f"{p}/{q}"), False

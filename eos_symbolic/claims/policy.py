@@ -8,11 +8,12 @@
   step kind      statement                                        re-checked by
   ============== ================================================ ==========================
   identity       lhs = rhs wherever both are defined on a domain  `recheck_algebra`
-  sign           ``want * e >= 0`` (``> 0``) on a domain             `recheck_algebra`
+  sign           ``want * e >= 0`` (``> 0``) on a domain             `recheck_signs`
   boxes          ``e > 0`` (``>= 0``) on a box, Arb leaves             `recheck_boxes`
   implication    region => target after the exact steps, leaves   `recheck_boxes`
   series         the model's truncated series through a weight    `recheck_series`
-  roots          number of real roots of a polynomial in a range  `recheck_algebra`
+  roots          number of real roots of a polynomial in a range  `recheck_signs`
+  minimal-poly.  a constant is 0 (its minimal polynomial is X)     `recheck_signs`
   ============== ================================================ ==========================
 
   A proof whose re-check fails is not reported as a proof: the verdict drops to
@@ -30,7 +31,7 @@ from ..rigorous.domain import parse_range
 from ..rigorous.recheck_algebra import check_identity
 from ..rigorous.recheck_boxes import check_implication, check_leaves
 from ..rigorous.recheck_series import check_series
-from ..rigorous.recheck_signs import check_roots, check_sign
+from ..rigorous.recheck_signs import check_minimal_polynomial, check_roots, check_sign
 from .verdict import Verdict
 
 #: Step kind -> (re-check routine, its name as reported in ``checked_by``).
@@ -42,11 +43,14 @@ RECHECK = {
     "boxes": (check_leaves, "rigorous.recheck_boxes.check_leaves"),
     "implication": (check_implication, "rigorous.recheck_boxes.check_implication"),
     "series": (check_series, "rigorous.recheck_series.check_series"),
-    "roots": (check_roots, "rigorous.recheck_algebra.check_roots"),
+    "roots": (check_roots, "rigorous.recheck_signs.check_roots"),
+    "minimal-polynomial": (check_minimal_polynomial,
+                           "rigorous.recheck_signs.check_minimal_polynomial"),
 }
 #: Proof kind reported for a main step kind.
 KIND = {"identity": "exact-algebra", "sign": "exact-algebra", "roots": "exact-algebra",
-        "boxes": "arb-boxes", "implication": "arb-boxes", "series": "series-identity"}
+        "boxes": "arb-boxes", "implication": "arb-boxes", "series": "series-identity",
+        "minimal-polynomial": "exact-algebra"}
 #: Leaves kept in the JSON of a re-checked proof (the rest is summarised by a digest).
 MAX_LEAVES = 200
 
@@ -96,6 +100,8 @@ def describe(p):
             parts.append(f"{n} Arb boxes tile the box")
         elif s["kind"] == "roots":
             parts.append(f"{s['count']} real root(s) in {s['range']}")
+        elif s["kind"] == "minimal-polynomial":
+            parts.append("lhs - rhs is an algebraic number with minimal polynomial X")
     return "; ".join(parts)
 
 

@@ -238,3 +238,23 @@ def check_roots(step):
         return ok, f"{count} real root(s) in {r.text()}"
     except (EosError, KeyError, ValueError, TypeError) as exc:
         return False, f"unreadable step ({exc})"
+
+
+def check_minimal_polynomial(step):
+    """Re-check a `minimal-polynomial` step: the constant's minimal polynomial is X, found
+    by Groebner-basis elimination (the prover composes minimal polynomials), and an Arb
+    ball of the constant at 200 digits contains 0."""
+    try:
+        e = read(step["expr"])
+        if e.free_symbols:
+            return False, "not a constant"
+        with working_bits(700):
+            ball = evaluate(e, {})
+        if not (ball.is_finite() and ball.contains(0)):
+            return False, "the constant's ball excludes 0"
+        X = sp.Symbol("X")
+        ok = sp.minimal_polynomial(e, X, compose=False) == X
+        return ok, "minimal polynomial X (Groebner elimination)" if ok else \
+            "the minimal polynomial is not X"
+    except (EosError, NotImplementedError, ValueError, TypeError) as exc:
+        return False, f"unreadable step ({exc})"
