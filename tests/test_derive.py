@@ -76,7 +76,11 @@ def test_user_model_derive(tmp_path):
     (["derive", "--model", "nope"], "unknown model 'nope'"),
     (["derive", "--loss", "(1-x*y)**2/2 + x", "--tie", "y=x"], "not invariant under GD"),
     (["derive", "--loss", "(1-x*y"], "cannot parse"),
-    (["derive", "--loss", "sin(x)*y"], "polynomial"),
+    (["derive", "--loss", "tanh(tanh(tanh(tanh(tanh(x*y)))))"], "nested more than 4"),
+    (["derive", "--model", "four-scalar", "--optimizer", "momentum:beta=1/2"], "unknown rule"),
+    (["derive", "--model", "four-scalar", "--optimizer", "heavy-ball:beta=3/2"], "beta < 1"),
+    (["derive", "--loss", "(1-x*y)**2/2 + x", "--tie", "y=x", "--optimizer",
+      "heavy-ball:beta=1/2"], "not invariant under heavy-ball:beta=1/2"),
 ])
 def test_cli_errors_are_one_line(argv, message, capsys, tmp_path):
     assert main(argv + ["--out", str(tmp_path)]) == 2

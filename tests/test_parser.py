@@ -32,6 +32,9 @@ def test_derivations_parse_back_to_what_derive_wrote():
     ("0.01", sp.Rational(1, 100)), ("1e-3", sp.Rational(1, 1000)), ("2^3", 8),
     ("Rational(3, 7)", sp.Rational(3, 7)), ("-(x - 1)", 1 - x), ("x*y/2", x * y / 2),
     ("(1 - x*y)**2/2", (1 - x * y) ** 2 / 2), ("sqrt(4)", 2),
+    ("log(cosh(1 - x*y))", sp.log(sp.cosh(1 - x * y))),
+    ("(1 - tanh(x)*y)**2/2", (1 - sp.tanh(x) * y) ** 2 / 2),
+    ("sinh(x)*exp(-y)", sp.sinh(x) * sp.exp(-y)),
 ])
 def test_honest_text_gives_exact_sympy(text, value):
     assert sp.simplify(parse_expression(text) - value) == 0
@@ -57,6 +60,8 @@ def test_honest_text_gives_exact_sympy(text, value):
     ("-" * 500 + "x", "nesting"),
     ("(" * 300 + "x" + ")" * 300, "cannot parse"),
     ("exp(x, y)", "argument"),
+    ("tanh(tanh(tanh(tanh(tanh(x*y)))))", "nested more than 4"),
+    ("exp(cosh(sinh(log(tanh(x)))))*y", "grows without bound"),
     ("foo(x)", "not allowed"),
     ("sqrt", "needs arguments"),
     ("x / 0", "division by zero"),
@@ -80,3 +85,17 @@ def test_planted_code_never_runs(tmp_path):
         with pytest.raises(EosError):
             parse(text)
     assert not marker.exists()
+
+
+def test_derivations_may_hold_closed_intervals_of_certified_numbers():
+    value = parse("(Interval(2993637/10000000, 1496819/5000000), Interval(1, 2))")
+    assert value[0] == sp.Interval(sp.Rational(2993637, 10000000), sp.Rational(1496819, 5000000))
+
+
+def test_a_loss_whose_hessian_grows_too_large_is_refused(monkeypatch):
+    from eos_symbolic import Model
+    from eos_symbolic.symbolic import model as model_module
+    monkeypatch.setattr(model_module, "MAX_HESSIAN_OPS", 50)
+    with pytest.raises(EosError, match="Hessian has .* operations, above the limit 50") as info:
+        Model.from_loss("log(cosh(tanh(x*y) + sinh(x)))")
+    assert "\n" not in str(info.value)

@@ -22,7 +22,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 #: Kinds a user claims file may use (the paper's registry uses more, with custom checkers).
-USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit")
+USER_KINDS = ("identity", "expansion", "inequality", "invariant-region", "trajectory-limit",
+              "stability-threshold", "limit-sharpness")
 #: A claims file is a short text; anything longer is refused before it is parsed.
 MAX_FILE_BYTES = 1 << 20
 

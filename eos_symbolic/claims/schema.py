@@ -14,6 +14,7 @@ import re
 from ..errors import EosError
 from ..symbolic.limits import LIMITS
 from ..symbolic.models import get_model
+from ..symbolic.optimizers import parse_optimizer
 from ..symbolic.parser import parse_number
 from .fields import ALLOWED_SYMBOLS, check_assumption, parse_formula, parse_relation
 
@@ -208,6 +209,15 @@ def _claimed(where, v, steps):
         _formula(f"{where}.{name}", text)
 
 
+def _optimizer(where, v, detail=None):
+    if not isinstance(v, str):
+        raise _Fail(where, f"expected a rule such as 'heavy-ball:beta=1/2', got {_kind(v)}")
+    try:
+        parse_optimizer(v)
+    except EosError as exc:
+        _raise_from(where, exc)
+
+
 def _kind(v):
     if isinstance(v, (dict, list)):
         return f"a {'table' if isinstance(v, dict) else 'list'}"
@@ -243,6 +253,11 @@ KINDS = {
                          "limit": (_limit, True, None),
                          "steps": (_integer, False, (1, LIMITS.ensemble_steps)),
                          "samples": (_integer, False, (1, LIMITS.ensemble_starts))},
+    # the optimizer may instead come from `check --optimizer SPEC`
+    "stability-threshold": {"optimizer": (_optimizer, False, None),
+                            "claimed": (_formula, True, None)},
+    "limit-sharpness": {"optimizer": (_optimizer, False, None),
+                        "claimed": (_formula, True, None)},
 }
 
 

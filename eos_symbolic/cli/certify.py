@@ -10,7 +10,7 @@ import re
 from ..errors import EosError
 from ..symbolic.limits import LIMITS
 from ..symbolic.parser import parse_number
-from .common import check_outputs, model_from_args, write_json
+from .common import check_outputs, model_from_args, optimizer_from_args, write_json
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 
@@ -75,25 +75,28 @@ def _check_sizes(args):
 def cmd_orbit(args):
     from ..rigorous.krawczyk import prove_orbit
     _check_sizes(args)
-    model = model_from_args(args)
+    rule = optimizer_from_args(args)
+    model = model_from_args(args, rule=rule)
     near = _pairs(args.near, "--near", sep=None)
-    missing = [str(c) for c in model.coords if str(c) not in near]
+    names = [str(c) for c in rule.state_symbols(model)]
+    missing = [n for n in names if n not in near]
     if missing:
-        raise EosError(f"--near: give every coordinate of {model.name} ({', '.join(missing)} "
-                       "missing)")
+        raise EosError(f"--near: give every state variable of {model.name} under "
+                       f"{rule.spec} ({', '.join(missing)} missing)")
     eta = _interval(args.eta, "--eta", True) if "," in args.eta else _exact(args.eta, "--eta",
                                                                              True)
     _exact(args.radius, "--radius", positive=True)
-    res = prove_orbit(model, eta, [near[str(c)] for c in model.coords], period=args.period,
-                      radius=args.radius, dps=args.dps)
+    res = prove_orbit(model, eta, [near[n] for n in names], period=args.period,
+                      radius=args.radius, dps=args.dps, rule=rule)
     print(f"{model.name}, eta = {res.eta}: period-{res.period} orbit {res.status} "
           f"({res.seconds:.2f} s){' - ' + res.reason if res.reason else ''}")
     for i, box in enumerate(res.boxes):
         print(f"  point {i}: ({', '.join(box)})")
     if res.status == "proved":
         print(f"  multipliers: {', '.join(map(str, res.multipliers))} -> {res.stability}")
+        top = "2/eta" if rule.is_gd or not rule.smooth else "threshold"
         for i, gap in enumerate(res.sharpness_minus_two_over_eta):
-            print(f"  point {i}: sharpness {res.sharpness[i]}, sharpness - 2/eta {gap}")
+            print(f"  point {i}: sharpness {res.sharpness[i]}, sharpness - {top} {gap}")
     write_json(args.json, res.to_dict())
     return 0 if res.status == "proved" else 1
 
@@ -101,16 +104,23 @@ def cmd_orbit(args):
 def cmd_flip(args):
     from ..rigorous.flip import prove_flip
     _check_sizes(args)
-    model = model_from_args(args)
+    rule = optimizer_from_args(args)
+    model = model_from_args(args, rule=rule)
     lo, hi = _interval(args.eta_interval, "--eta-interval", positive=True)
-    res = prove_flip(model, lo, hi, pieces=args.pieces, dps=args.dps)
-    print(f"{model.name}: flip of the minima (normal multiplier 1 - eta S = -1) {res.status} "
+    res = prove_flip(model, lo, hi, pieces=args.pieces, dps=args.dps, rule=rule)
+    what = ("normal multiplier 1 - eta S = -1" if rule.is_gd else
+            f"{rule.spec}: a multiplier of its Jacobian = -1")
+    print(f"{model.name}: flip of the minima ({what}) {res.status} "
           f"for every eta in [{res.eta_lo}, {res.eta_hi}] with {len(res.pieces)} eta pieces "
           f"({res.seconds:.2f} s)")
-    if res.status == "proved":
+    if res.status == "proved" and rule.is_gd:
         print(f"  EoS minima enclosed in ({', '.join(res.hull)}); multiplier slope "
               f"d(1 - eta S)/du in {res.pieces[0]['d_multiplier_du']} (first piece): "
               "transversal, stable before, unstable after")
+    elif res.status == "proved":
+        print(f"  its EoS minima enclosed in ({', '.join(res.hull)}); the flip factor f(u, eta) "
+              f"has -df/du in {res.pieces[0]['d_multiplier_du']} (first piece, nonzero): a "
+              "transversal crossing")
     write_json(args.json, res.to_dict())
     return 0 if res.status == "proved" else 1
 
@@ -184,11 +194,15 @@ def register(sub):
         s.add_argument("--eta", required=True, help="step size (exact, e.g. 3/5) or LO,HI")
         s.add_argument("--near", required=True, help="approximate orbit point, e.g. x=0.9,y=0.9")
         s.add_argument("--period", type=int, default=2)
+        s.add_argument("--optimizer", metavar="SPEC", help="an orbit of this update rule's "
+                       "map (default gd; momentum: --near gives xprev, yprev too)")
         s.add_argument("--radius", default="1e-12", help="half-width of the Krawczyk box")
         s.set_defaults(func=cmd_orbit, dps=40)
 
     s = cs.add_parser("flip", help="interval-Newton proof of the EoS flip for eta in LO,HI")
     common(s)
+    s.add_argument("--optimizer", metavar="SPEC", help="the flip of this update rule's map "
+                   "(default gd)")
     s.add_argument("--eta-interval", required=True, help="LO,HI, e.g. 1/10,1/5")
     s.add_argument("--pieces", type=int, default=8, help="initial split of the eta interval")
     s.set_defaults(func=cmd_flip)

@@ -42,10 +42,24 @@ def _run_claims(args, claims, selfchecks=None, seconds=None):
     return verdicts
 
 
+def _with_optimizer(claims, spec):
+    """Claims naming an optimizer kind but no optimizer get ``--optimizer SPEC``."""
+    from dataclasses import replace
+
+    from ..symbolic.optimizers import parse_optimizer
+    if not spec:
+        return claims
+    spec = parse_optimizer(spec).spec
+    return [replace(c, fields={**c.fields, "optimizer": spec})
+            if c.kind in ("stability-threshold", "limit-sharpness")
+            and "optimizer" not in c.fields else c for c in claims]
+
+
 def cmd_check(args):
     from ..claims.registry import claims_with_user_file, select
     check_outputs(args, "json", directories=("report",))
-    _run_claims(args, select(claims_with_user_file(args.claims), args.ids))
+    claims = select(claims_with_user_file(args.claims), args.ids)
+    _run_claims(args, _with_optimizer(claims, args.optimizer))
     return 0
 
 
@@ -58,7 +72,7 @@ def cmd_verify(args):
     elif not args.report:
         args.report = DEFAULT_REPORT
     check_outputs(args, "json", directories=("report",))
-    claims = claims_with_user_file(args.claims)
+    claims = _with_optimizer(claims_with_user_file(args.claims), args.optimizer)
     start = time.perf_counter()
     selfchecks = run_selfchecks(quick=args.quick)
     seconds = {"self-checks": time.perf_counter() - start}
@@ -87,6 +101,8 @@ def _claim_options(s, report_help):
     s.add_argument("--json", metavar="FILE", help="write the verdicts as JSON")
     s.add_argument("--certify", action="store_true",
                    help="also run the rigorous Arb path (certificates) where a claim admits it")
+    s.add_argument("--optimizer", metavar="SPEC", help="update rule for claims of the kinds "
+                   "stability-threshold and limit-sharpness that name none")
 
 
 def register(sub):

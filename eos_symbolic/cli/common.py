@@ -1,5 +1,5 @@
-"""Helpers shared by the subcommands: the model named on the command line, numbers and
-output paths checked before work starts, JSON output written atomically."""
+"""Helpers shared by the subcommands: the model and optimizer named on the command line,
+numbers and output paths checked before work starts, JSON output written atomically."""
 import json
 
 from ..errors import EosError
@@ -7,6 +7,7 @@ from ..saving import atomic_write, check_output
 from ..symbolic.limits import LIMITS, time_budget
 from ..symbolic.model import Model
 from ..symbolic.models import get_model
+from ..symbolic.optimizers import parse_optimizer
 from ..symbolic.parser import parse_number
 
 
@@ -17,6 +18,18 @@ def add_model_options(s, model_help="built-in model (default four-scalar)", repe
     s.add_argument("--tie", action="append", help="tie for --loss, e.g. z=x (repeatable)")
 
 
+def add_optimizer_option(s):
+    """``--optimizer SPEC`` (default gd)."""
+    s.add_argument("--optimizer", metavar="SPEC", help="update rule: gd (default), "
+                   "heavy-ball:beta=B, nesterov:beta=B, usam:rho=R, sam:rho=R, normalized-gd, "
+                   "preconditioned:x=P,y=Q,...")
+
+
+def optimizer_from_args(args):
+    """The `Optimizer` of ``--optimizer`` (GD when absent)."""
+    return parse_optimizer(getattr(args, "optimizer", None))
+
+
 def add_force_option(s):
     """``--force``: run sizes beyond the documented maxima (README, "Errors and limits")."""
     s.add_argument("--force", action="store_true",
@@ -24,17 +37,21 @@ def add_force_option(s):
                         "is printed when refused)")
 
 
-def model_from_args(args, default="four-scalar"):
+def model_from_args(args, default="four-scalar", rule=None):
     """The user model of ``--loss``/``--tie`` (an empty ``--loss`` is refused, not ignored),
     else the built-in ``--model`` (or `default`). Building a user model proves its ties
-    invariant, under the symbolic time budget."""
+    invariant (under `rule` too, when one is given), under the symbolic time budget."""
     if getattr(args, "loss", None) is not None:
         with time_budget(getattr(args, "time_budget", None) or LIMITS.symbolic_seconds,
                          "--loss"):
-            return Model.from_loss(args.loss, args.tie or [])
-    if getattr(args, "tie", None):
+            model = Model.from_loss(args.loss, args.tie or [], rule=rule)
+    elif getattr(args, "tie", None):
         raise EosError("--tie: only with --loss (a built-in model has its own ties)")
-    return get_model(args.model or default)
+    else:
+        model = get_model(args.model or default)
+    if rule is not None:
+        rule.bind(model)
+    return model
 
 
 def number_option(text, what, positive=False, rational=True):

@@ -6,7 +6,14 @@ from pathlib import Path
 from ..errors import EosError, Interrupted
 from ..symbolic.limits import LIMITS
 from ..symbolic.models import BUILTIN, DEFAULT_MODELS, get_model
-from .common import add_model_options, check_outputs, model_from_args, write_json
+from .common import (
+    add_model_options,
+    add_optimizer_option,
+    check_outputs,
+    model_from_args,
+    optimizer_from_args,
+    write_json,
+)
 
 DEFAULT_OUT = "derivations"
 
@@ -27,22 +34,27 @@ def cmd_models(args):
 
 def cmd_derive(args):
     from ..local.render import drift, render_all, write_files
+    from ..rigorous.certified import certified_eos
     check_outputs(args, "json")
     if not args.check:
         check_outputs(args, directories=("out",))
     if not args.time_budget > 0:
         raise EosError(f"--time-budget: expected a positive number of seconds, got "
                        f"{args.time_budget}")
+    rule = optimizer_from_args(args)
     if args.loss is not None:  # an empty --loss is an error, not "every built-in model"
         if args.model:
             raise EosError("derive: give --model or --loss, not both")
-        models = [model_from_args(args)]
+        models = [model_from_args(args, rule=rule)]
     else:
         models = [get_model(n) for n in (args.model or DEFAULT_MODELS)]
+        for m in models:
+            rule.bind(m)
     start = time.perf_counter()
     try:
         files = render_all(models, progress=lambda name, sec: print(
-            f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr), seconds=args.time_budget)
+            f"  derived {name:22s} {sec:6.1f} s", file=sys.stderr), seconds=args.time_budget,
+            rule=rule, extra=[certified_eos])
     except KeyboardInterrupt:
         raise Interrupted(f"derive stopped after {time.perf_counter() - start:.1f} s; nothing "
                           f"was written to {args.out}/") from None
@@ -67,6 +79,7 @@ def register(sub):
 
     s = sub.add_parser("derive", help="regenerate derivations/")
     add_model_options(s, "built-in model (repeatable)", repeat=True)
+    add_optimizer_option(s)
     s.add_argument("--out", default=DEFAULT_OUT)
     s.add_argument("--check", action="store_true", help="write nothing; exit 1 on drift")
     s.add_argument("--time-budget", type=float, default=LIMITS.symbolic_seconds,

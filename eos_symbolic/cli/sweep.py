@@ -6,9 +6,11 @@ from ..symbolic.limits import check_sweep
 from .common import (
     add_force_option,
     add_model_options,
+    add_optimizer_option,
     check_outputs,
     model_from_args,
     number_option,
+    optimizer_from_args,
     write_json,
 )
 
@@ -53,6 +55,7 @@ def cmd_sweep(args):
     check_outputs(args, "out", "json", directories=("checkpoint",))
     if args.loss is None and not args.model:
         args.model = "four-scalar"
+    rule = optimizer_from_args(args)
     ranges = _parse_grid(args.grid)
     if not ranges:
         raise EosError("sweep: give at least one --grid NAME=LO:HI:N")
@@ -71,21 +74,27 @@ def cmd_sweep(args):
     for _, _, n in ranges.values():
         points *= n
     check_sweep(points * len(etas), args.steps, args.force)
-    model = model_from_args(args)
+    model = model_from_args(args, rule=rule)
     starts, shape = grid_starts(model, ranges, fixed)
     start = time.perf_counter()
     res = run_sweep(model, starts, etas, args.steps, shape=shape, chunk=args.chunk,
                     every=args.every, checkpoint=args.checkpoint, scheduler=args.scheduler,
-                    progress=not args.no_progress)
+                    progress=not args.no_progress, rule=rule)
     seconds = time.perf_counter() - start
     rows = []
+    top = "2/eta" if rule.is_gd else "threshold"
     for e in etas:
         f = res.fractions(res.select(e))
         band = res.band_fraction(e, args.band)
-        rows.append({"eta": e, **f, "concentrated": band})
-        print(f"eta = {e:g}: {f['converged']:.2%} converged, {f['diverged']:.2%} diverged, "
-              f"{f['undecided']:.2%} undecided; limit sharpness in (2/eta - {args.band:g}, "
-              f"2/eta): {band:.2%}")
+        row = {"eta": e, **f, "concentrated": band}
+        where = ""
+        if not rule.is_gd:
+            row["optimizer"], row["threshold"] = rule.spec, float(res.threshold[res.select(e)][0])
+            where = f" ({rule.spec}; threshold = {row['threshold']:.6g})"
+        rows.append(row)
+        print(f"eta = {e:g}{where}: {f['converged']:.2%} converged, {f['diverged']:.2%} "
+              f"diverged, {f['undecided']:.2%} undecided; limit sharpness in ({top} - "
+              f"{args.band:g}, {top}): {band:.2%}")
     computed, loaded = res.chunks_computed, res.chunks_loaded
     # chunks are equal in size but for the last of each eta: the computed share is close
     share = computed / max(computed + loaded, 1)
@@ -110,6 +119,7 @@ def cmd_sweep(args):
 def register(sub):
     s = sub.add_parser("sweep", help="float64 sweep over a grid of starts x step sizes")
     add_model_options(s)
+    add_optimizer_option(s)
     s.add_argument("--eta", action="append", required=True, help="step size (repeatable)")
     s.add_argument("--grid", action="append", help="NAME=LO:HI:N per coordinate (repeatable)")
     s.add_argument("--fixed", action="append", help="NAME=VALUE for coordinates not gridded")

@@ -1,6 +1,14 @@
 """`eos-symbolic trajectory`: the exact GD map at D digits, certified, resumable."""
 from ..errors import EosError
-from .common import add_force_option, add_model_options, check_outputs, model_from_args, write_json
+from .common import (
+    add_force_option,
+    add_model_options,
+    add_optimizer_option,
+    check_outputs,
+    model_from_args,
+    optimizer_from_args,
+    write_json,
+)
 
 
 def cmd_trajectory(args):
@@ -11,7 +19,10 @@ def cmd_trajectory(args):
         if not args.out:
             raise EosError("resume: needs --out FILE (the record to resume from)")
         cfg = TrajectoryRecord.load(args.out).config
-        model = model_from_args(args) if (args.loss is not None or args.model) else \
+        if not args.optimizer:
+            args.optimizer = cfg.get("optimizer")
+        rule = optimizer_from_args(args)
+        model = model_from_args(args, rule=rule) if (args.loss is not None or args.model) else \
             model_from_spec(cfg["model"])
         eta = args.eta if args.eta is not None else cfg["eta"]
         start = parse_start(args.start) if args.start else cfg["start"]
@@ -26,7 +37,8 @@ def cmd_trajectory(args):
                            "--start x=12.5,y=0.05 --steps 200000)")
         if args.loss is None and not args.model:
             args.model = "four-scalar"
-        model, eta, start = model_from_args(args), args.eta, parse_start(args.start)
+        rule = optimizer_from_args(args)
+        model, eta, start = model_from_args(args, rule=rule), args.eta, parse_start(args.start)
         steps, dps = args.steps, args.dps if args.dps is not None else 30
         coords, certify = args.coords or "xy", args.certify or "two-precision"
     if not args.checkpoint_seconds > 0:
@@ -37,7 +49,7 @@ def cmd_trajectory(args):
                             tol=args.tol, out=args.out, resume=args.resume,
                             progress=not args.no_progress,
                             checkpoint_seconds=args.checkpoint_seconds,
-                            max_dps=args.max_dps, force=args.force)
+                            max_dps=args.max_dps, force=args.force, rule=rule)
     print(result.summary())
     if args.out:
         print(f"record: {args.out}")
@@ -48,6 +60,7 @@ def cmd_trajectory(args):
 def register(sub):
     s = sub.add_parser("trajectory", help="iterate the exact GD map at D digits, certified")
     add_model_options(s)
+    add_optimizer_option(s)
     s.add_argument("--eta", help="step size, e.g. 0.01 (exact decimal)")
     s.add_argument("--start", help="start, e.g. x=12.5,y=0.05 (or a=..,b=.. with --coords ab)")
     s.add_argument("--steps", type=int, help="number of GD steps N")

@@ -2,7 +2,8 @@
 
 - `concentration_map` (Figures 2b, 5b, 6): limit sharpness over a grid of starts at one
   step size; the starts ending in the band $(2/\\eta - w, 2/\\eta)$, their largest connected
-  region, and the statistics of starts initially sharper than $2/\\eta$.
+  region, and the statistics of starts initially sharper than $2/\\eta$ (under an update
+  rule passed to `run_sweep`: its own threshold instead of $2/\\eta$).
 - `adaptivity_runs` (Figures 2a, 5a): one start, several step sizes: loss, sharpness and
   the trajectory; the final gap $2/\\eta - S$ per step size.
 - `basin_boundary` (Figure 7a, C25): converge/diverge labels on a box, box-counting
@@ -53,10 +54,11 @@ def concentration_map(model, eta_value, ranges, steps, band=0.1, fixed=None, **s
     starts, shape = grid_starts(model, ranges, fixed)
     res = run_sweep(model, starts, [eta_value], steps, shape=shape, **sweep_opts)
     conv = res.status == 1
+    top = float(res.threshold[0]) if res.threshold is not None else 2 / eta_value
     with np.errstate(invalid="ignore"):
         conc = conv & (res.gap > 0) & (res.gap < band)
         initial = limit_sharpness(model, starts, eta_value)
-    sharp_conv = conv & (initial > 2 / eta_value)
+    sharp_conv = conv & (initial > top)
     region = largest_region(conc.reshape(shape)) if len(shape) == 2 else int(conc.sum())
     gaps = res.gap[sharp_conv]
     corr = None
@@ -66,6 +68,7 @@ def concentration_map(model, eta_value, ranges, steps, band=0.1, fixed=None, **s
         corr = float(np.corrcoef(ra, rb)[0, 1])
     return {
         "model": model.name, "eta": float(eta_value), "steps": int(steps), "band": band,
+        "threshold": top,
         "grid": {k: list(v) for k, v in ranges.items()}, "points": int(len(starts)),
         "converged": float(conv.mean()), "diverged": float(np.mean(res.status == 2)),
         "undecided": float(np.mean(res.status == 0)),

@@ -195,3 +195,38 @@ def plot_cascade(diagram, lyap, doublings, stem, pdf=False):
     axes[1].set_ylabel("Lyapunov exponent (per step)")
     axes[1].set_xlabel("step size eta")
     return _save(fig, stem, pdf)
+
+
+def plot_rule_concentration(cm, stem, pdf=False):
+    """The F2b experiment under an optimizer: limit sharpness over the grid, the starts
+    ending in (threshold - w, threshold), and the histogram of S / threshold."""
+    top, band = cm["threshold"], cm["band"]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    img = np.ma.masked_invalid(cm["images"]["sharpness"])
+    im = axes[0].imshow(img, origin="lower", extent=cm["extent"], aspect="auto",
+                        cmap="viridis", vmin=0, vmax=top + 1)
+    fig.colorbar(im, ax=axes[0], label="limit sharpness")
+    axes[0].set_title(f"{cm['model']}, {cm['rule']}, eta = {cm['eta']:g}\nlimit sharpness "
+                      f"(threshold {top:.4g}; white: not converged)", fontsize=8)
+    conc = cm["images"]["concentrated"].astype(float)
+    show = np.where(cm["images"]["status"] == 2, 0.0, np.where(conc > 0, 2.0, 1.0))
+    axes[1].imshow(show, origin="lower", extent=cm["extent"], aspect="auto",
+                   cmap=matplotlib.colors.ListedColormap(["#dddddd", "#4477aa", "#ee3377"]),
+                   vmin=0, vmax=2)
+    axes[1].set_title(f"red: limit sharpness in (threshold - {band:g}, threshold) "
+                      f"[{cm['concentrated']:.2%} of grid]\nblue: other converged; grey: "
+                      "diverged", fontsize=8)
+    for ax in axes[:2]:
+        ax.set_xlabel(cm["axes"][0])
+        ax.set_ylabel(cm["axes"][1])
+    S = cm["images"]["sharpness"]
+    ratio = (S / top)[np.isfinite(S)]
+    axes[2].hist(ratio, bins=100, range=(0, 1.05), color="#4477aa")
+    axes[2].axvline(1.0, color="r", lw=0.8, ls="--")
+    axes[2].set_xlabel("limit sharpness / threshold (converged starts)")
+    axes[2].set_ylabel("starts")
+    median = cm["ratio_quantiles"][0.5]
+    axes[2].set_title((f"median {median:.3f}" if median is not None else "no start converged")
+                      + f"; within 1% of the threshold: {cm['within_1_percent']:.2%} of "
+                      "converged", fontsize=8)
+    return _save(fig, stem, pdf)

@@ -6,7 +6,10 @@ below `tol` $(1 + |u|)$ at the end, having stayed so since step `steps_taken`), 
 (left $|u_i| < R$ or became non-finite at step `steps_taken`, resolution `every` steps) or
 ``undecided`` (still moving: slow convergence, a cycle, chaos). For converged points the
 limit, its sharpness $S$ (largest Hessian eigenvalue, closed form when the model has one)
-and the gap $2/\\eta - S$ are recorded.
+and the gap $2/\\eta - S$ are recorded. Under an update rule other than GD
+(`symbolic.optimizers`) the kernel iterates the rule's map on its whole state (momentum:
+started with the previous iterate equal to the start), convergence is judged on the whole
+state, and the gap is to the rule's own stability threshold.
 
 Work is split into chunks (one step size, a slice of starts) of about `CHUNK_WORK`
 point-steps, so the first chunk is saved within seconds. With `checkpoint=DIR` each finished
@@ -51,7 +54,9 @@ class SweepResult:
     Arrays: `eta` (n,), `start` (n, coords), `status` (int8: 0 undecided, 1 converged,
     2 diverged), `steps_taken` (step at which the final status began, -1 if undecided),
     `limit` (n, coords; nan unless converged), `sharpness` and `gap` = 2/eta - sharpness
-    (nan unless converged). `shape` is the grid shape of the starts (for images)."""
+    (nan unless converged). `shape` is the grid shape of the starts (for images). Under an
+    update rule, `optimizer` is its spec, `threshold` the rule's stability threshold per point
+    and `gap` = threshold - sharpness."""
 
     model_name: str
     coords: tuple
@@ -67,6 +72,8 @@ class SweepResult:
     chunks_computed: int = 0
     chunks_loaded: int = 0
     extra: dict = field(default_factory=dict)
+    optimizer: str = "gd"
+    threshold: np.ndarray = None
 
     def select(self, eta_value):
         """Boolean mask of the points run at step size `eta_value`."""
@@ -86,7 +93,7 @@ class SweepResult:
 
     def band_fraction(self, eta_value, band=0.1):
         """Fraction of the points at `eta_value` converging with limit sharpness in
-        (2/eta - band, 2/eta)."""
+        (2/eta - band, 2/eta) (under a rule: (threshold - band, threshold))."""
         m = self.select(eta_value)
         with np.errstate(invalid="ignore"):
             inside = (self.status[m] == CONVERGED) & (self.gap[m] > 0) & (self.gap[m] < band)
@@ -151,13 +158,15 @@ def limit_sharpness(model, points, eta_value):
     return np.linalg.eigvalsh(H)[:, -1]
 
 
-def run_chunk(model, starts, eta_value, steps, every=500, radius=1e6, tol=1e-13):
+def run_chunk(model, starts, eta_value, steps, every=500, radius=1e6, tol=1e-13, rule=None):
     """One chunk: iterate `starts` (n, coords) at one step size; returns a dict of arrays."""
     n = len(starts)
     status = np.zeros(n, np.int8)
     when = np.full(n, -1, np.int64)
-    V = advance(model, starts.T, eta_value, steps, status, when, every=every, radius=radius,
-                tol=tol)
+    size = 1 if rule is None else rule.state_size
+    V = advance(model, np.vstack([starts.T] * size), eta_value, steps, status, when,
+                every=every, radius=radius, tol=tol, rule=rule)
+    V = V[:starts.shape[1]]
     limit = np.where((status == CONVERGED)[None, :], V, np.nan).T.copy()
     sharp = np.full(n, np.nan)
     ok = status == CONVERGED
@@ -166,11 +175,11 @@ def run_chunk(model, starts, eta_value, steps, every=500, radius=1e6, tol=1e-13)
     return {"status": status, "steps_taken": when, "limit": limit, "sharpness": sharp}
 
 
-def _spec_hash(model, starts, etas, steps, every, radius, tol, chunk):
+def _spec_hash(model, starts, etas, steps, every, radius, tol, chunk, rule=None):
     h = hashlib.sha256()
     h.update(json.dumps([str(model.loss), [list(map(str, t)) for t in model.ties],
                          [float(e) for e in etas], int(steps), int(every), float(radius),
-                         float(tol), int(chunk)]).encode())
+                         float(tol), int(chunk)] + ([rule.spec] if rule else [])).encode())
     h.update(np.ascontiguousarray(starts, dtype=np.float64).tobytes())
     return h.hexdigest()[:20]
 
@@ -227,14 +236,15 @@ def default_chunk(steps):
 
 def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
               radius=1e6, tol=1e-13, checkpoint=None, scheduler=None, progress=True,
-              on_chunk=None):
+              on_chunk=None, rule=None):
     """Sweep `starts` (n, coords) x `etas` for `steps` steps; returns a `SweepResult`.
 
     `chunk`: points per chunk (default `default_chunk(steps)`); `checkpoint`: folder for
     finished chunks (resumable); `scheduler`: a Dask scheduler address (or a
     `distributed.Client`) to run chunks on; `on_chunk(index)` is called after each chunk is
-    computed (used by tests to interrupt). On KeyboardInterrupt raises `Interrupted` saying
-    how many chunks are saved."""
+    computed (used by tests to interrupt); `rule`: an update rule (`Optimizer`, default
+    GD). On KeyboardInterrupt raises `Interrupted` saying how many chunks are saved."""
+    rule = None if rule is None or rule.is_gd else rule.bind(model)
     starts = np.atleast_2d(np.asarray(starts, dtype=np.float64))
     if starts.shape[1] != len(model.coords):
         raise EosError(f"sweep: starts need {len(model.coords)} columns "
@@ -258,7 +268,7 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
     if checkpoint:
         folder = Path(checkpoint)
         folder.mkdir(parents=True, exist_ok=True)
-        key = _spec_hash(model, starts, etas, steps, every, radius, tol, chunk)
+        key = _spec_hash(model, starts, etas, steps, every, radius, tol, chunk, rule)
         spec_file = folder / "spec.json"
         spec = {"hash": key, "model": model.name, "etas": etas, "steps": steps, "points": n,
                 "chunks": len(jobs)}
@@ -289,11 +299,12 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
     try:
         if scheduler is not None and todo:
             _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps,
-                         dict(every=every, radius=radius, tol=tol), finish)
+                         dict(every=every, radius=radius, tol=tol, rule=rule), finish)
         else:
             for j in todo:
                 ie, lo, hi = jobs[j]
-                finish(j, run_chunk(model, starts[lo:hi], etas[ie], steps, every, radius, tol))
+                finish(j, run_chunk(model, starts[lo:hi], etas[ie], steps, every, radius, tol,
+                                    rule))
     except KeyboardInterrupt:
         done = len(results)
         raise Interrupted(f"sweep stopped with {done} of {len(jobs)} chunks done" + (
@@ -301,7 +312,7 @@ def run_sweep(model, starts, etas, steps, *, shape=(), chunk=None, every=500,
             else "; nothing saved (use --checkpoint DIR to keep finished chunks)")) from None
     finally:
         bar.close()
-    return _assemble(model, starts, etas, steps, jobs, results, shape, len(todo), loaded)
+    return _assemble(model, starts, etas, steps, jobs, results, shape, len(todo), loaded, rule)
 
 
 def _read_spec(spec_file):
@@ -344,7 +355,18 @@ def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish
             client.close()
 
 
-def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded):
+def thresholds(model, etas, rule=None):
+    """The stability threshold at each step size: $2/\\eta$ for GD and for rules without one
+    (the normalised ones), else the rule's (compiled in `kernels`), as float64."""
+    etas = np.asarray(etas, dtype=np.float64)
+    k = None if rule is None or rule.is_gd else kernels_for(model, "xy", rule)
+    if k is None or k.threshold is None:
+        return 2.0 / etas
+    with precision_scope("float", 16):
+        return np.asarray(k.threshold.bind("float", [etas])[0]()[0], float) * np.ones_like(etas)
+
+
+def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded, rule=None):
     n, nv = starts.shape
     total = n * len(etas)
     out = {"status": np.zeros(total, np.int8), "steps_taken": np.full(total, -1, np.int64),
@@ -353,8 +375,9 @@ def _assemble(model, starts, etas, steps, jobs, results, shape, computed, loaded
     for j, (ie, lo, hi) in enumerate(jobs):
         for k in out:
             out[k][ie * n + lo: ie * n + hi] = results[j][k]
-    gap = 2.0 / eta_col - out["sharpness"]
+    top = thresholds(model, eta_col, rule)
+    gap = top - out["sharpness"]
     return SweepResult(model.name, tuple(map(str, model.coords)), int(steps), eta_col,
                        np.tile(starts, (len(etas), 1)), out["status"], out["steps_taken"],
                        out["limit"], out["sharpness"], gap, tuple(shape) or (n,),
-                       computed, loaded)
+                       computed, loaded, optimizer=rule.spec if rule else "gd", threshold=top)

@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import EosError
-from ..numeric.compile import _Printer, straight_line
+from ..numeric.compile import FUNCTION_NAMES, _Printer, straight_line
 from ..numeric.kernels import _gcd_form
 from ..symbolic.symbols import eta
 
@@ -86,8 +86,12 @@ def _program_cost(prog):
 
 
 @lru_cache(maxsize=64)
-def map_program(model):
-    """Straight-line program of the reduced GD map of `model` with cheapest assignments."""
+def map_program(model, rule=None):
+    """Straight-line program of the reduced GD map of `model` (or of the update `rule` on
+    its state, `symbolic.optimizers`) with cheapest assignments."""
+    if rule is not None and not rule.is_gd:
+        return _cheapest_program(list(rule.reduced_map(model)), rule.state_symbols(model),
+                                 eta, ())
     exprs, shared = _gcd_form(model.coords, model.reduced_gradient)
     return _cheapest_program(exprs, model.coords, eta, shared)
 
@@ -166,12 +170,14 @@ def _print_program(prog, names):
 
 
 @lru_cache(maxsize=64)
-def kernel_source(model, block=BLOCK):
+def kernel_source(model, block=BLOCK, rule=None):
     """Python/numba source of the sweep kernel for `model` (see the module docstring): the
     numba kernel iterates `scaled_program` when there is one (scaling on the way in and
-    out, radius and tolerance rescaled), `numpy_advance` the plain `map_program`."""
-    plain = map_program(model)
-    scaled = scaled_program(model)
+    out, radius and tolerance rescaled), `numpy_advance` the plain `map_program`. Under an
+    update `rule` other than GD both iterate the rule's map on its state, unscaled."""
+    rule = None if rule is None or rule.is_gd else rule
+    plain = map_program(model, rule)
+    scaled = scaled_program(model) if rule is None else None
     n = len(plain.variables)
     names = {v: f"v{i}" for i, v in enumerate(plain.variables)}
     names.update({eta: "p0", SIGMA: "sig"})
@@ -193,10 +199,13 @@ def kernel_source(model, block=BLOCK):
     inside = " and ".join(f"abs(v{i}) < rad" for i in range(n))
     disp = " + ".join(f"abs({o} - v{i})" for i, o in enumerate(outs))
     scale = " + ".join(f"abs(v{i})" for i in range(n))
+    used = sorted({f for f in FUNCTION_NAMES.values()
+                   if any(f"{f}(" in line for line in pre + body + np_pre + np_body)})
     lines = [
         "import numba",
         "import numpy as np",
         "from math import sqrt",
+        *([f"from numpy import {', '.join(used)}"] if used else []),  # scalars and arrays
         "",
         f"@numba.njit(fastmath={FASTMATH}, parallel=True, cache=True)",
         "def advance(V, p0, nsteps, every, radius, tol, status, when, offset):",
@@ -337,28 +346,30 @@ def _prefer_wide_vectors():
 _WIDE = None
 
 
-def sweep_kernel(model, block=BLOCK):
-    """The compiled kernel module of `model`: ``advance(V, eta, nsteps, every, radius, tol,
-    status, when, offset)`` (numba, in place on the float64 array V of shape
-    (coords, points), points a multiple of `block`) and ``numpy_advance(V, eta, nsteps)``."""
+def sweep_kernel(model, block=BLOCK, rule=None):
+    """The compiled kernel module of `model` (under `rule`): ``advance(V, eta, nsteps, every,
+    radius, tol, status, when, offset)`` (numba, in place on the float64 array V of shape
+    (state variables, points), points a multiple of `block`) and ``numpy_advance(V, eta,
+    nsteps)``."""
     try:
         import numba  # noqa: F401
     except ImportError:  # pragma: no cover
         raise EosError("sweep: numba is required (pip install numba)") from None
     _prefer_wide_vectors()
-    return _load(kernel_source(model, block))
+    return _load(kernel_source(model, block, rule))
 
 
-def numpy_iterate(model, V, eta_value, nsteps):
+def numpy_iterate(model, V, eta_value, nsteps, rule=None):
     """Iterate with the plain numpy loop of the same generated map (in place); `eta_value`
     may be one value per point."""
     e = np.asarray(eta_value, dtype=np.float64)
-    sweep_kernel(model).numpy_advance(V, float(e) if e.ndim == 0 else e, int(nsteps))
+    sweep_kernel(model, rule=rule).numpy_advance(V, float(e) if e.ndim == 0 else e,
+                                                 int(nsteps))
     return V
 
 
 def advance(model, V, eta_value, nsteps, status, when, offset=0, every=64, radius=1e6,
-            tol=1e-13):
+            tol=1e-13, rule=None):
     """Iterate the starts `V` (coords x points) `nsteps` times with the numba kernel.
 
     `status` (int8: RUNNING, CONVERGED, DIVERGED) and `when` (int64: the step at which the
@@ -373,8 +384,8 @@ def advance(model, V, eta_value, nsteps, status, when, offset=0, every=64, radiu
                              if pad else V.copy())
     st = np.concatenate([status, np.zeros(pad, np.int8)]) if pad else status
     wh = np.concatenate([when, np.full(pad, -1, np.int64)]) if pad else when
-    sweep_kernel(model).advance(W, float(eta_value), int(nsteps), int(every), float(radius),
-                                float(tol), st, wh, int(offset))
+    sweep_kernel(model, rule=rule).advance(W, float(eta_value), int(nsteps), int(every),
+                                           float(radius), float(tol), st, wh, int(offset))
     if pad:
         status[:] = st[:n]
         when[:] = wh[:n]

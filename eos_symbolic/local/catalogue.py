@@ -1,13 +1,17 @@
 """Every derivation of a model, exact and local: what `derivations/` holds for it.
 
-The exact sections come from `symbolic.derivations`; `local_normal_forms` adds the series of
-the 1- and 2-step maps at each EoS minimum, the ODE limit, the end point and the remainders.
+The exact sections come from `symbolic.derivations` (polynomial losses) or
+`symbolic.analytic_sections` (analytic ones); `local_normal_forms` adds the series of the 1-
+and 2-step maps at each EoS minimum, the ODE limit, the end point and the remainders. Under
+an optimizer other than GD the sections are `symbolic.rule_sections` and
+`rule_catalogue.rule_normal_forms` instead, each called with the rule.
 """
 import mpmath
 import sympy as sp
 
 from ..errors import EosError
 from ..symbolic import derivations as exact
+from ..symbolic.analytic_sections import ANALYTIC_SECTIONS
 from ..symbolic.derivations import Derivation, tuple_of
 from ..symbolic.symbols import b
 from .normal_form import normal_forms
@@ -124,15 +128,28 @@ def _slopes(rows):
 
 
 SECTIONS = [*exact.SECTIONS, local_normal_forms]
+#: Sections of a model whose loss is analytic but not polynomial.
+ANALYTIC = [*ANALYTIC_SECTIONS, local_normal_forms]
 
 
-def derive_model(model, sections=None):
+def default_sections(model, rule=None):
+    """The catalogue that applies: under a rule, `rule_catalogue.RULE_CATALOGUE`; else
+    `SECTIONS` (polynomial loss) or `ANALYTIC`."""
+    if rule is not None and not rule.is_gd:
+        from .rule_catalogue import RULE_CATALOGUE
+        return RULE_CATALOGUE
+    return SECTIONS if model.is_polynomial else ANALYTIC
+
+
+def derive_model(model, sections=None, rule=None):
     """Run every section; returns ``(derivations, unavailable)`` where `unavailable` lists
-    ``(section, reason)`` for sections that do not apply to the model."""
+    ``(section, reason)`` for sections that do not apply to the model. Under a `rule` other
+    than GD each section is called as ``section(model, rule)``."""
+    rule = None if rule is None or rule.is_gd else rule
     done, missing = [], []
-    for section in sections or SECTIONS:
+    for section in sections or default_sections(model, rule):
         try:
-            done += list(section(model))
+            done += list(section(model) if rule is None else section(model, rule))
         except EosError as exc:
             missing.append((section.__name__, str(exc)))
     return done, missing

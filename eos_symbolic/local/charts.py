@@ -48,7 +48,9 @@ class Chart:
     $d = x^p y^q$ in that order, `phi` the polynomial $\\varphi(d) = y g_y$, `ratio` the constant
     $\\lambda = x g_x / y g_y$, `branch` 1 (larger first coordinate) or 2, `closed_form` whether
     the map comes from `reparameterise` (eq. 6) rather than the implicit route. The scale is
-    $\\kappa = \\rho s^m$ (`rho`, `m`).
+    $\\kappa = \\rho s^m$ (`rho`, `m`). Under an update `rule` (`rule_charts`) the chart sits
+    at the rule's EoS minimum, where $\\eta S = 2c$ with c = `threshold` (1 for GD): then
+    $\\rho^2 = 2c/(q \\varphi'(1))$ and every formula above holds with $\\eta/c$ for $\\eta$.
     """
 
     model: object
@@ -59,6 +61,8 @@ class Chart:
     phi: sp.Expr
     ratio: sp.Rational
     closed_form: bool
+    rule: object = None
+    threshold: sp.Rational = sp.Integer(1)
 
     @cached_property
     def slope(self):
@@ -71,7 +75,7 @@ class Chart:
 
     @cached_property
     def rho(self):
-        return sp.sqrt(sp.Rational(2) / (self.q * self.slope))
+        return sp.sqrt(sp.Rational(2) * self.threshold / (self.q * self.slope))
 
     def s_of_kappa(self):
         """$s$ as an expression in kappa: $s = (\\kappa/\\rho)^{1/m}$."""
@@ -84,7 +88,15 @@ class Chart:
 
 
 def _in_d(model, h, p, q):
-    """The polynomial $\\varphi$ with $h = \\varphi(x^p y^q)$, or EosError."""
+    """The polynomial $\\varphi$ with $h = \\varphi(x^p y^q)$, or EosError (for an analytic
+    loss: the analytic $\\varphi$ found by substituting $x = (d / y^q)^{1/p}$)."""
+    if not model.is_polynomial:
+        xx, yy = model.coords
+        phi = sp.simplify(h.subs(xx, (d / yy ** q) ** sp.Rational(1, p)))
+        if phi.has(yy) or phi.has(xx):
+            raise EosError(f"{model.name}: y g_y = {h} is not a function of d = "
+                           f"{xx**p * yy**q}; the (c, d) chart does not close")
+        return phi
     xx, yy = model.coords
     out = sp.Integer(0)
     for (i, j), coeff in sp.Poly(h, xx, yy).terms():
@@ -125,8 +137,7 @@ def charts(model):
     p, q, hx, hy, ratio = _structure(model)
     xx, yy = model.coords
     try:
-        reparameterise(model)
-        closed = True
+        closed = model.is_polynomial and reparameterise(model) is not None
     except EosError:
         closed = False
     out = [Chart(model, 1, (xx, yy), p, q, _in_d(model, hy, p, q), ratio, closed)]
@@ -147,7 +158,7 @@ def eos_offset_series(chart, grading):
     """
     p, q, lam = chart.p, chart.q, chart.ratio
     g = grading
-    lift = g.gen(2) ** (2 * (p + q))
+    lift = g.gen(g.scale) ** (2 * (p + q))
     X = g.const(1)
     for _ in range(g.cap // (2 * (p + q)) + 2):
         Y = (1 - lift * X ** -1 * (p * lam / q)) ** -1
@@ -167,13 +178,34 @@ def _implicit_map(chart, g):
         Y = (D ** 2 * X ** -p) ** sp.Rational(1, q)
         X = c ** 2 + lift * Y * lam
     rho2 = chart.rho ** 2
-    phi = sum((D ** int(k) * coeff for (k,), coeff in sp.Poly(chart.phi, d).terms()),
-              g.const(0))
+    phi = phi_series(chart, D, g)
     tau_X = lift * phi * X ** -1 * (rho2 * lam)  # eta lambda phi / X
     tau_Y = phi * Y ** -1 * rho2                 # eta phi / Y
     b_next = D * (1 - tau_X) ** p * (1 - tau_Y) ** q - 1
     da = S ** -q * c * ((1 - tau_X * tau_Y) ** sp.Rational(1, 2) - 1)
     return da, b_next
+
+
+def phi_series(chart, D, g):
+    """$\\varphi(D)$ as a `Series` for $D = 1 + b$: the polynomial itself, or for an analytic
+    $\\varphi$ its Taylor series at 1 with exact coefficients, cut where $b^k$ passes the
+    weight cap of `g`."""
+    if chart.phi.is_polynomial(d):
+        return sum((D ** int(k) * coeff for (k,), coeff in sp.Poly(chart.phi, d).terms()),
+                   g.const(0))
+    B = D - 1
+    order = g.cap // g.weights[1] + 2
+    e = sp.Symbol("_e")
+    taylor = sp.series(chart.phi.subs(d, 1 + e), e, 0, order).removeO()
+    out = g.const(0)
+    for k in range(order):
+        coeff = taylor.coeff(e, k)
+        if not coeff.is_Rational:
+            raise EosError(f"{chart.model.name}: the Taylor coefficient {coeff} of phi at d = 1 "
+                           "is not rational; no series over QQ")
+        if coeff != 0:
+            out = out + B ** k * coeff
+    return out
 
 
 def expression_series(expr, chart, g):

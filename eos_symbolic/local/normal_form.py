@@ -23,6 +23,7 @@ from ..symbolic.parser import to_sympy
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import C, a, b, c, d, eta, kappa
 from .charts import charts, eos_offset_series, one_step_series
+from .rule_charts import rule_charts, rule_one_step_series
 from .series import weight
 
 #: Internal scale symbol (never written out: results are converted to kappa).
@@ -52,13 +53,20 @@ def _lowest_s_power(expr, i, j):
     return min((m[2] for m in sp.Poly(expr, a, b, s).monoms() if m[:2] == (i, j)), default=None)
 
 
+def _one_step(chart, weights, order):
+    """`charts.one_step_series`, or under a rule `rule_charts.rule_one_step_series`."""
+    if chart.rule is not None:
+        return rule_one_step_series(chart, weights, order)
+    return one_step_series(chart, weights, order)
+
+
 @lru_cache(maxsize=None)
 def balance(chart, depth=12):
     """Exponents $(l, k, j)$ of the module docstring (j None when there is no $b^3$ term), read
     from the two-step map to degree 3 in (a, b) and degree `depth` (doubled if needed) in s."""
     for L in (depth, 2 * depth, 4 * depth):
         w = L + 1
-        da, db = two_step_series(*one_step_series(chart, (w, w, 1), 4 * w))
+        da, db = two_step_series(*_one_step(chart, (w, w, 1), 4 * w))
         A, B = series_expression(da), series_expression(db) - b
         l, k, j = _lowest_s_power(A, 0, 2), _lowest_s_power(B, 1, 1), _lowest_s_power(B, 0, 3)
         if l is not None and k is not None:
@@ -249,15 +257,16 @@ class NormalForm:
         ratio = _eta_sharpness_half(ch, ch.grading(self.weights, top))
         end = sp.expand(self.end_point)
         to_eta = {kappa: sp.sqrt(eta)}
+        top_eta = 2 * ch.threshold / eta  # the rule's threshold (2/eta for GD)
         if end.has(a, b):
             sigma = ratio.coefficients().get((1, 0, ch.q), 0) * s ** ch.q
             first = self.to_kappa(sigma * end).subs(to_eta)
-            return 2 / eta + 2 / eta * first, sp.expand(2 / eta * first ** 2)
+            return top_eta + top_eta * first, sp.expand(top_eta * first ** 2)
         coeff, power = end.as_coeff_exponent(s)
         g = ratio.grading
         value = ratio.compose({0: g.const(coeff) * g.gen(2) ** int(power)})
         body = sum(c * s ** k for (_, _, k), c in value.coefficients().items() if k * ws < top)
-        return (sp.expand(2 / eta * self.to_kappa(body).subs(to_eta)),
+        return (sp.expand(top_eta * self.to_kappa(body).subs(to_eta)),
                 eta ** (sp.Rational(top, 2 * ch.m * ws) - 1))
 
     def b_map(self):
@@ -299,13 +308,15 @@ def _eta_sharpness_half(chart, g):
 
 
 @lru_cache(maxsize=None)
-def normal_forms(model):
-    """One `NormalForm` per EoS branch of `model` (EosError when no chart applies)."""
+def normal_forms(model, rule=None):
+    """One `NormalForm` per EoS branch of `model` (EosError when no chart applies); under an
+    update `rule` other than GD, at the rule's own EoS minima (`rule_charts`)."""
     out = []
-    for chart in charts(model):
+    use = charts(model) if rule is None or rule.is_gd else rule_charts(model, rule)
+    for chart in use:
         w, rate = natural_weights(chart)
         cap = max(w[:2]) + 2 * rate + 1  # corrections up to relative weight `rate` are known
-        one = one_step_series(chart, w, cap)
+        one = _one_step(chart, w, cap)
         agree = None
         if chart.closed_form:
             other = one_step_series(chart, w, cap, implicit=True)

@@ -37,12 +37,12 @@ class ArbRunner:
 
     method = "arb centred form"
 
-    def __init__(self, model, coords, eta, dps):
+    def __init__(self, model, coords, eta, dps, rule=None):
         import flint
         self.arb = flint.arb
-        self.dps, self.precisions = dps, [dps]
-        self.engine = Engine(model, coords, "arb", dps, eta)
-        self.point = Engine(model, coords, "mpfr", dps, eta)  # midpoint replays and verdicts
+        self.dps, self.precisions, self.rule = dps, [dps], rule
+        self.engine = Engine(model, coords, "arb", dps, eta, rule)
+        self.point = Engine(model, coords, "mpfr", dps, eta, rule)  # replays and verdicts
         self.names = self.engine.names
         self.n = len(self.names)
         ns = {"F": self.engine.raw_step, "DF": self.engine.raw_jacobian, "arb": self.arb}
@@ -82,7 +82,8 @@ class ArbRunner:
     def downshift(self, state, dps):
         """Continue at `dps`: re-round the boxes (the radius absorbs the rounding)."""
         boxes = self.boxes(state)
-        fresh = type(self)(self.engine.model, self.engine.coords, self.engine.eta, dps)
+        fresh = type(self)(self.engine.model, self.engine.coords, self.engine.eta, dps,
+                           rule=self.rule)
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "radius"})
         with self.scope():
             boxes = [+x for x in boxes]

@@ -62,20 +62,29 @@ def number(backend, value):
     return p / r
 
 
+_FUNCTIONS = ("exp", "log", "tanh", "cosh", "sinh", "sin", "cos")
+
+
 def namespace(backend):
-    """Names the generated code uses: `num` (constants), `sqrt`, `root`."""
+    """Names the generated code uses: `num` (constants), `sqrt`, `root` and the functions
+    exp, log, tanh, cosh, sinh, sin, cos (a real log of a negative number is nan)."""
     if backend == "mpfr":
-        return {"num": lambda v: number("mpfr", v), "sqrt": gmpy2.sqrt, "root": gmpy2.root}
+        return {"num": lambda v: number("mpfr", v), "sqrt": gmpy2.sqrt, "root": gmpy2.root,
+                **{f: getattr(gmpy2, f) for f in _FUNCTIONS}}
     if backend == "mpmath":
         nan = mpmath.mpf("nan")
         def real_sqrt(v):  # mpmath.sqrt(-1) is complex; GD leaving the domain must give nan
             return mpmath.sqrt(v) if v >= 0 else nan
         return {"num": lambda v: number("mpmath", v), "sqrt": real_sqrt,
-                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan}
+                "root": lambda v, q: mpmath.root(v, q) if v >= 0 else nan,
+                **{f: getattr(mpmath, f) for f in _FUNCTIONS},
+                "log": lambda v: mpmath.log(v) if v >= 0 else nan}
     if backend == "arb":
         return {"num": lambda v: number("arb", v), "sqrt": lambda v: v.sqrt(),
-                "root": lambda v, q: v.root(q)}
+                "root": lambda v, q: v.root(q),
+                **{f: (lambda name: lambda v: getattr(v, name)())(f) for f in _FUNCTIONS}}
     if backend == "float":
         return {"num": lambda v: number("float", v), "sqrt": np.sqrt,
-                "root": lambda v, q: np.power(v, 1.0 / q)}
+                "root": lambda v, q: np.power(v, 1.0 / q),
+                **{f: getattr(np, f) for f in _FUNCTIONS}}
     raise EosError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")

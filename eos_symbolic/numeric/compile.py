@@ -128,6 +128,12 @@ def _split_powers(assignments, prefix="_q"):
     return out
 
 
+#: Transcendental functions the generated code calls by name (each backend's namespace
+#: supplies them: `backends.namespace`; the sweep kernel imports them from `math`).
+FUNCTION_NAMES = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh",
+                  sp.sinh: "sinh", sp.sin: "sin", sp.cos: "cos"}
+
+
 class _Printer:
     """Python source for one backend; numbers become hoisted constants `_cN`."""
 
@@ -153,8 +159,10 @@ class _Printer:
             return self.mul(e)
         if e.is_Pow:
             return self.pow(e)
+        if e.func in FUNCTION_NAMES and len(e.args) == 1:
+            return f"{FUNCTION_NAMES[e.func]}({self(e.args[0])})"
         raise EosError(f"compile: cannot compile {type(e).__name__} in {e} (polynomials, "
-                       "rational powers and sqrt only)")
+                       "rational powers, sqrt and " + ", ".join(FUNCTION_NAMES.values()) + " only)")
 
     def add(self, e):
         terms = sorted(e.args, key=lambda t: t.as_coeff_Mul()[0].is_negative)

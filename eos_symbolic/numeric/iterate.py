@@ -50,7 +50,10 @@ def is_finite(backend, value):
 
 
 class Engine:
-    """The kernels of `model` in `coords`, bound for `backend` at `dps` digits with step `eta`.
+    """The kernels of `model` in `coords` (under `rule`, default GD), bound for `backend` at
+    `dps` digits with step `eta`. `two_over_eta` holds the stability threshold the outcome
+    compares with: $2/\\eta$ for GD (and rules without a threshold), else the rule's
+    (`threshold_name` says which).
 
     `advance(u, n)` iterates n steps; `observe(u)` gives a dict of observables with
     ``grad_norm`` $= |\\nabla L|$ and ``sharpness`` = the top Hessian eigenvalue (closed form,
@@ -58,16 +61,21 @@ class Engine:
     `raw_step(*u)` and `raw_jacobian(*u)` are the bound kernels (call inside `scope()`).
     """
 
-    def __init__(self, model, coords, backend, dps, eta):
+    def __init__(self, model, coords, backend, dps, eta, rule=None):
         self.model, self.coords, self.backend, self.dps, self.eta = model, coords, backend, dps, eta
-        self.kernels = k = kernels_for(model, coords)
+        self.rule = rule
+        self.kernels = k = kernels_for(model, coords, rule)
         self.names = tuple(str(v) for v in k.variables)
+        self.threshold_name = "2/eta"
         with self.scope():
             self.raw_step, self._run = k.step.bind(backend, [eta])
             self._obs = k.observables.bind(backend, [eta])[0]
             self.raw_jacobian = k.jacobian.bind(backend, [eta])[0]
             self._hess = k.hessian.bind(backend, [eta])[0] if k.hessian is not None else None
             self.two_over_eta = number(backend, 2) / number(backend, eta)
+            if k.threshold is not None:
+                self.two_over_eta = k.threshold.bind(backend, [eta])[0]()[0]
+                self.threshold_name = f"the {rule.spec} threshold"
 
     def scope(self):
         return precision_scope(self.backend, self.dps)

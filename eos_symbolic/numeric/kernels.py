@@ -6,6 +6,9 @@ Coordinate systems:
   $G = \\eta$-free $\\gcd_u g_u$ over QQ and $h_u = g_u / G$ (paper eq. 2 for `four-scalar`:
   $G = xy(xy-1)(xy+1)$, $h = (y, x)$); the common factor is evaluated once per step.
 - ``full``: all parameters $\\theta$, $\\theta' = \\theta - \\eta \\nabla L$ (eq. 1), same gcd form.
+- ``xy`` under an optimizer other than GD (`symbolic.optimizers`): the rule's reduced map
+  on its state (the coordinates, then for momentum the previous iterate), compiled as is;
+  observables are those of the position.
 - ``ab``: offsets from the EoS minimum (C6), the exact map of C7 in the cancellation-free
   increment form of `reparameterise` ($\\sqrt{1-T^2} - 1 = -T^2/(1+\\sqrt{1-T^2})$), with
   $\\kappa = \\sqrt\\eta$ substituted so every kernel takes the one parameter $\\eta$.
@@ -37,7 +40,9 @@ class Kernels:
     `jacobian`: its Jacobian, row-major; `observables` with `observable_names` (``loss``,
     ``grad_norm_sq``, ``eig0``..., then other coordinates such as ``a, b`` or ``x, y``);
     `hessian`: entries of the Hessian for a numeric eigen-solve when some eigenvalue has no
-    closed form (else None). Every compiled function takes the single parameter $\\eta$.
+    closed form (else None); `threshold`: the rule's stability threshold as a function of
+    $\\eta$ alone (None for GD, whose threshold is $2/\\eta$, and for rules without one).
+    Every compiled function takes the single parameter $\\eta$.
     """
 
     model: object
@@ -49,6 +54,8 @@ class Kernels:
     observable_names: tuple
     hessian: object
     closed_form_eigenvalues: bool
+    rule: object = None
+    threshold: object = None
 
 
 def _gcd_form(variables, components):
@@ -87,10 +94,16 @@ def _eigen_parts(model):
 
 
 @lru_cache(maxsize=None)
-def kernels_for(model, coords="xy"):
-    """Build (and cache) the compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full')."""
+def kernels_for(model, coords="xy", rule=None):
+    """Build (and cache) the compiled `Kernels` of `model` in `coords` ('xy', 'ab', 'full'),
+    under the update `rule` (an `Optimizer`; None or GD for gradient descent)."""
     if coords not in COORDS:
         raise EosError(f"coords: expected one of {', '.join(COORDS)}, got {coords!r}")
+    if rule is not None and not rule.is_gd:
+        if coords != "xy":
+            raise EosError(f"coords: {rule.spec} runs in the reduced coordinates (coords xy) "
+                           f"only, got {coords!r}")
+        return _rule_xy(model, rule)
     if coords == "full":
         return _full(model)
     if coords == "ab":
@@ -101,24 +114,51 @@ def kernels_for(model, coords="xy"):
 def _xy(model):
     v = model.coords
     exprs, shared = _gcd_form(v, model.reduced_gradient)
+    obs, names, closed = _xy_observables(model)
+    jac, jac_shared = _jacobian(exprs, shared, v)
+    return Kernels(model, "xy", v, compile_expressions(exprs, v, (eta,), shared=shared),
+                   compile_expressions(jac, v, (eta,), shared=jac_shared),
+                   compile_expressions(obs, v, (eta,)), tuple(names),
+                   None if closed else _hessian(model.tied_hessian, v), closed)
+
+
+def _xy_observables(model, chart=True):
+    """Loss, |grad L|^2, closed-form eigenvalues and (where the chart exists and `chart`)
+    the offsets a, b from GD's EoS minimum."""
+    v = model.coords
     loss = sp.factor(sp.expand(model.loss.subs(model.tie_map)))
     grads = [sp.factor(g.subs(model.tie_map)) for g in model.gradient]
     eigs, closed = _eigen_parts(model)
     names = ["loss", "grad_norm_sq"] + [f"eig{i}" for i in range(len(eigs))]
     obs = [loss, sum(g ** 2 for g in grads)] + list(eigs)
     try:
-        rp = reparameterise(model)
+        rp = reparameterise(model) if chart else None
+    except EosError:
+        rp = None
+    if rp is not None:
         xx, yy = v
         cc = rp.c_check.subs(kappa, sp.sqrt(eta))
         obs += [sp.sqrt(xx ** 2 - yy ** 2) - cc, xx * yy - 1]
         names += ["a", "b"]
-    except EosError:
-        pass
-    jac, jac_shared = _jacobian(exprs, shared, v)
-    return Kernels(model, "xy", v, compile_expressions(exprs, v, (eta,), shared=shared),
-                   compile_expressions(jac, v, (eta,), shared=jac_shared),
-                   compile_expressions(obs, v, (eta,)), tuple(names),
-                   None if closed else _hessian(model.tied_hessian, v), closed)
+    return obs, names, closed
+
+
+def _rule_xy(model, rule):
+    """The rule's reduced map on its state; observables of the position (see `_xy`)."""
+    from ..symbolic.stability import stability_threshold
+    state = rule.state_symbols(model)
+    exprs = list(rule.reduced_map(model))
+    jac = sp.Matrix(exprs).jacobian(state)
+    obs, names, closed = _xy_observables(model, chart=False)
+    threshold = None
+    if rule.smooth:
+        value = stability_threshold(model, rule).value
+        threshold = compile_expressions([value], (), (eta,))
+    return Kernels(model, "xy", state, compile_expressions(exprs, state, (eta,)),
+                   compile_expressions(list(jac), state, (eta,)),
+                   compile_expressions(obs, state, (eta,)), tuple(names),
+                   None if closed else _hessian(model.tied_hessian, state), closed, rule,
+                   threshold)
 
 
 def _full(model):

@@ -8,6 +8,10 @@ It is *period p* ($p = 2, 4, \\dots$) when the same test holds for $\\|u_{t+p} -
 for $p/2$; the cycle comes with the multipliers of $DF^p$ (chain rule along the cycle). A flip
 orbit approaching a fixed point (multiplier $-\\rho$) is extrapolated to
 $u_\\infty \\approx u_N + \\Delta (-\\rho)/(1+\\rho)$, $\\Delta = u_N - u_{N-1}$.
+On a loss without a minimum at a finite point (logistic: $L \\to 0$ only at infinity) an
+orbit whose $\\|u\\|_\\infty$ grows at every step of the window while the loss falls is
+*escaping* (to infinity, the loss tending to its infimum); that is an observation over the
+window, stated with its numbers, not a proof.
 """
 import math
 from dataclasses import dataclass, field
@@ -24,7 +28,7 @@ MAX_PERIOD = 64
 @dataclass(frozen=True)
 class Outcome:
     """Outcome of a run: `kind` is ``converged``, ``diverged``, ``left-domain``,
-    ``period-2``/``period-4``/..., or ``still-moving``; `message` says what happened and what
+    ``period-2``/``period-4``/..., ``escaping`` or ``still-moving``; `message` says what happened and what
     to try; `details` holds the numbers (decimal strings or floats)."""
 
     kind: str
@@ -93,7 +97,36 @@ def classify(engine, u, t, tol=1e-10, lookahead=LOOKAHEAD):
                     return _periodic(engine, orbit, t, p, tail_p)
                 return _settling(engine, orbit, t, now, tol, f"a period-{p} cycle")
             p, prev = 2 * p, size_p
+        away = _escaping(engine, orbit, t)
+        if away is not None:
+            return away
         return _moving(engine, orbit, t, rho, tail, flip, size, tol)
+
+
+def _escaping(engine, orbit, t):
+    """The ``escaping`` outcome of the module docstring, or None."""
+    from ..symbolic.analytic import composite
+    from ..symbolic.minima import has_minima
+    model = engine.model
+    if model.is_polynomial or has_minima(model):
+        return None
+    n = len(model.coords)
+    norms = [max(magnitude("mpfr", v) for v in u[:n]) for u in orbit]
+    if not all(b > a for a, b in zip(norms, norms[1:])):
+        return None
+    last = len(orbit) - 1
+    picks = [orbit[i] for i in sorted(set(range(0, last, max(1, last // 8))) | {last})]
+    losses = [float(engine.observe(v)["loss"]) for v in picks]
+    if not all(b < a for a, b in zip(losses, losses[1:])):
+        return None
+    inf = composite(model).infimum
+    msg = (f"escaping to infinity with loss -> {inf} at step {t}: over the next "
+           f"{len(orbit) - 1} steps |u| grows at every step ({norms[0]:.6g} -> "
+           f"{norms[-1]:.6g}) while the loss falls ({losses[0]:.4g} -> {losses[-1]:.4g}); the "
+           f"loss has no minimum at a finite point (its infimum {inf} is approached only at "
+           "infinity)")
+    return Outcome("escaping", msg, t, {"norm": [norms[0], norms[-1]],
+                                        "loss": [losses[0], losses[-1]], "infimum": str(inf)})
 
 
 def _settling(engine, orbit, t, now, tol, target):
@@ -163,8 +196,14 @@ def _describe_limit(engine, limit, tail):
     what = "a global minimum" if loss <= max(tail, 1e-150) ** 1.5 or loss < 1e-20 else (
         f"a point with loss {loss:.3g} (not a global minimum)")
     side = "below" if gap > 0 else "above"
-    text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = 2/eta - {gap:.6g} "
-            f"({side} 2/eta; S*eta/2 = {S * eta / 2:.9f})")
+    name = getattr(engine, "threshold_name", "2/eta")
+    if name == "2/eta":
+        text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = 2/eta - {gap:.6g} "
+                f"({side} 2/eta; S*eta/2 = {S * eta / 2:.9f})")
+    else:
+        top = float(engine.two_over_eta)
+        text = (f"{what}: {point}; sharpness {_fmt(obs['sharpness'])} = threshold - {gap:.6g} "
+                f"({side} {name} {top:.9g}; S/threshold = {S / top:.9f})")
     details = {"limit": [str(v) for v in limit], "loss": str(obs["loss"]),
                "sharpness": str(obs["sharpness"]), "gap": str(obs["gap"]),
                "sharpness_ratio": S * eta / 2}

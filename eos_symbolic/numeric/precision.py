@@ -80,12 +80,12 @@ class TwoPrecisionRunner:
 
     method = "two-precision agreement"
 
-    def __init__(self, model, coords, eta, dps, shadow_dps=None):
+    def __init__(self, model, coords, eta, dps, shadow_dps=None, rule=None):
         backend = "mpfr"
-        self.dps = dps
+        self.dps, self.rule = dps, rule
         self.precisions = [dps, shadow_dps or dps + guard_digits(dps)]
-        self.primary = Engine(model, coords, backend, self.precisions[0], eta)
-        self.shadow = Engine(model, coords, backend, self.precisions[1], eta)
+        self.primary = Engine(model, coords, backend, self.precisions[0], eta, rule)
+        self.shadow = Engine(model, coords, backend, self.precisions[1], eta, rule)
         self.engines = (self.primary, self.shadow)
         self.names = self.primary.names
 
@@ -122,7 +122,8 @@ class TwoPrecisionRunner:
 
     def downshift(self, state, dps):
         """Continue at `dps` (shadow `dps + guard`): rebuild the engines and round the state."""
-        fresh = type(self)(self.primary.model, self.primary.coords, self.primary.eta, dps)
+        fresh = type(self)(self.primary.model, self.primary.coords, self.primary.eta, dps,
+                           rule=self.rule)
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "radius"})
         out = []
         for eng, u in zip(self.engines, state):
@@ -164,9 +165,9 @@ class SingleRunner(TwoPrecisionRunner):
 
     method = "none (single precision, uncertified)"
 
-    def __init__(self, model, coords, eta, dps):
-        self.dps, self.precisions = dps, [dps]
-        self.primary = Engine(model, coords, "mpfr", dps, eta)
+    def __init__(self, model, coords, eta, dps, rule=None):
+        self.dps, self.precisions, self.rule = dps, [dps], rule
+        self.primary = Engine(model, coords, "mpfr", dps, eta, rule)
         self.engines = (self.primary,)
         self.names = self.primary.names
 

@@ -118,14 +118,14 @@ def _validate(model, eta, start, steps, dps, coords, every, digits, certify, tol
     return values, converter
 
 
-def _make_runner(certify, model, coords, eta, precisions):
+def _make_runner(certify, model, coords, eta, precisions, rule=None):
     from .arb import ArbRunner
     from .precision import SingleRunner, TwoPrecisionRunner
     if certify == "arb":
-        return ArbRunner(model, coords, eta, precisions[0])
+        return ArbRunner(model, coords, eta, precisions[0], rule)
     if certify == "none":
-        return SingleRunner(model, coords, eta, precisions[0])
-    return TwoPrecisionRunner(model, coords, eta, precisions[0])
+        return SingleRunner(model, coords, eta, precisions[0], rule)
+    return TwoPrecisionRunner(model, coords, eta, precisions[0], rule=rule)
 
 
 @dataclass
@@ -148,7 +148,8 @@ class Trajectory:
         """Human-readable report: run, outcome, certification, final recorded row."""
         c, cert, rec = self.record.config, self.certification, self.record
         start = ", ".join(f"{k} = {v}" for k, v in c["start"].items())
-        lines = [f"{c['model']['name']}, eta = {c['eta']}, start {start}, coords {c['coords']}: "
+        rule = f" with {c['optimizer']}" if c.get("optimizer") else ""
+        lines = [f"{c['model']['name']}{rule}, eta = {c['eta']}, start {start}, coords {c['coords']}: "
                  f"{rec.step} steps at {'/'.join(map(str, rec.precisions))} digits in "
                  f"{rec.seconds:.2f} s",
                  f"outcome: {self.outcome.message}", f"certification: {cert['label']}"]
@@ -175,8 +176,10 @@ class Trajectory:
 
 def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, digits=None,
                    certify="two-precision", tol=1e-10, out=None, resume=False, progress=False,
-                   checkpoint_seconds=30.0, max_dps=None, on_check=None, force=False):
-    """Iterate GD on `model` with step `eta` from `start` for `steps` steps at `dps` digits.
+                   checkpoint_seconds=30.0, max_dps=None, on_check=None, force=False,
+                   rule=None):
+    """Iterate GD (or the update `rule`, an `Optimizer`) on `model` with step `eta` from
+    `start` for `steps` steps at `dps` digits.
 
     `start`: dict name -> value (decimal strings or Fractions) in the coordinates of `coords`
     (``ab`` also accepts x, y with x > y > 0). Records every `every`-th state (default
@@ -185,9 +188,14 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     (default `DEFAULT_MAX_DPS`); writes the record to `out` (JSON, or NPZ by extension) and
     resumes from it when `resume`. `on_check(t)` is called after every committed block
     (tests use it to simulate an interrupt). Sizes beyond `symbolic.limits.LIMITS` need
-    `force`. Returns a `Trajectory`; raises `Interrupted`
-    (after saving the checkpoint) on KeyboardInterrupt.
+    `force`. Under a momentum rule the state carries the previous iterate, started equal to
+    `start` (zero velocity). Returns a `Trajectory`; raises `Interrupted` (after saving the
+    checkpoint) on KeyboardInterrupt.
     """
+    rule = None if rule is None or rule.is_gd else rule
+    if rule is not None and coords != "xy":
+        raise EosError(f"coords: {rule.spec} runs in the reduced coordinates (coords xy) only, "
+                       f"got {coords!r}")
     eta_text, start_text = str(eta).strip(), {k: str(v).strip() for k, v in start.items()}
     eta = parse_number(eta, "eta")
     start = {k: parse_number(v, f"start value of {k}") for k, v in start.items()}
@@ -197,6 +205,8 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
         digits = digits or prior.config.get("digits")
     values, converter = _validate(model, eta, start, steps, dps, coords, every, digits, certify,
                                   tol, force)
+    if rule is not None:
+        values = list(rule.bind(model).start_state(values))
     digits = digits or max(1, dps // 2)
     every = every or max(1, steps // 1000)
     max_dps = max_dps or max(DEFAULT_MAX_DPS, dps)
@@ -206,6 +216,8 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
     config = {"model": model_spec(model), "eta": eta_text, "start": start_text,
               "coords": coords, "steps": steps, "every": every, "dps": dps,
               "digits": digits, "certify": certify, "tol": tol}
+    if rule is not None:
+        config["optimizer"] = rule.spec
     rec = _check_prior(prior, out, config) if prior is not None else TrajectoryRecord(config, [])
     if rec.status == "complete" and rec.step == steps and rec.result:
         return Trajectory(rec, Outcome(**rec.result["outcome"]), rec.result["certification"])
@@ -215,7 +227,7 @@ def run_trajectory(model, eta, start, steps, dps=30, coords="xy", every=None, di
         while True:
             if not rec.schedule:
                 rec.schedule = [[0, dps]]
-            runner = _make_runner(certify, model, coords, eta, [rec.schedule[-1][1]])
+            runner = _make_runner(certify, model, coords, eta, [rec.schedule[-1][1]], rule)
             rec.precisions = list(runner.precisions)
             u0 = runner.start(values, converter)
             if not rec.states:

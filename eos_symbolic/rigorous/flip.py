@@ -6,7 +6,9 @@ vanishes. Interval Newton $N = m - h(m, E)/\\partial_u h(U, E) \\subset \\operat
 proves one root $u^*(\\eta) \\in N$ for every $\\eta$ in the interval $E$, with
 $\\partial_u h \\neq 0$ on U (a transversal crossing).
 Every ball is rigorous; the eta interval is split into pieces (bisected where Newton's
-test fails) and each piece carries its own enclosure of $u^*$.
+test fails) and each piece carries its own enclosure of $u^*$. Under an update rule the
+function is the rule's flip factor $f(u, \\eta)$ along the minima (`symbolic.stability`:
+the rule's Jacobian there has the multiplier $-1$ exactly where $f = 0$), the same test.
 """
 import time
 from dataclasses import asdict, dataclass
@@ -43,34 +45,48 @@ class FlipProof:
 
 
 @lru_cache(maxsize=None)
-def _flip_setup(model):
+def _flip_setup(model, rule=None):
     from ..symbolic.minima import _param_of_minima, eos_minimum, sharpness_on_minima
     param = _param_of_minima(model)
-    S = sharpness_on_minima(model)
-    h = eta * S - 2
     first = model.coords[0]
     if param[first] != u:
         raise EosError(f"{model.name}: the minima are not parametrised by the first coordinate")
-    guess = sp.lambdify(eta, eos_minimum(model)[0], "mpmath")
+    if rule is None:
+        h = eta * sharpness_on_minima(model) - 2
+        guess = sp.lambdify(eta, eos_minimum(model)[0], "mpmath")
+    else:
+        from ..symbolic.stability import rule_eos_minima, stability_threshold
+        h = stability_threshold(model, rule).flip_factor
+        points, _ = rule_eos_minima(model, rule)
+        if not points:
+            raise EosError(f"{model.name} with {rule.spec}: no closed-form EoS minimum to "
+                           "start Newton from")
+        guess = sp.lambdify(eta, points[0][0], "mpmath")
     coords = [param[c] for c in model.coords]
     return (ball_function([h, sp.diff(h, u)], (u, eta)), ball_function(coords, (u,)), guess)
 
 
-def prove_flip(model, eta_lo, eta_hi, pieces=8, dps=30, max_pieces=4096):
+def prove_flip(model, eta_lo, eta_hi, pieces=8, dps=30, max_pieces=4096, rule=None):
     """Interval-Newton proof that the minima flip (normal multiplier $= -1$) at a unique
     $u^*(\\eta)$ near the EoS minimum for every $\\eta \\in$ [`eta_lo`, `eta_hi`]; the eta
-    interval is split into `pieces` and a piece that fails is bisected (up to `max_pieces`)."""
+    interval is split into `pieces` and a piece that fails is bisected (up to `max_pieces`).
+    Under an update `rule` (other than GD) the flip of that rule's map, near its own EoS
+    minimum."""
     import mpmath
 
     from ..symbolic.minima import check_eta
+    rule = None if rule is None or rule.is_gd else rule
     start = time.perf_counter()
     lo, hi = to_fraction(eta_lo), to_fraction(eta_hi)
     if not lo <= hi:
         raise EosError(f"flip: expected eta_lo <= eta_hi, got {eta_lo}, {eta_hi}")
     pieces = pieces if lo < hi else 1
-    check_eta(model, sp.Rational(lo.numerator, lo.denominator))
-    check_eta(model, sp.Rational(hi.numerator, hi.denominator))
-    hfun, pfun, guess = _flip_setup(model)
+    if rule is None:
+        check_eta(model, sp.Rational(lo.numerator, lo.denominator))
+        check_eta(model, sp.Rational(hi.numerator, hi.denominator))
+    else:
+        _check_rule_eta(model, rule, lo, hi)
+    hfun, pfun, guess = _flip_setup(model, rule)
     todo = [(lo + (hi - lo) * i / pieces, lo + (hi - lo) * (i + 1) / pieces)
             for i in range(pieces)]
     done, hull = [], None
@@ -94,6 +110,17 @@ def prove_flip(model, eta_lo, eta_hi, pieces=8, dps=30, max_pieces=4096):
                          "d_multiplier_du": interval_text(-slope, 6)})
     return FlipProof(model.name, str(lo), str(hi), "proved", done,
                      [interval_text(h) for h in hull], time.perf_counter() - start)
+
+def _check_rule_eta(model, rule, lo, hi):
+    """Both ends inside the rule's EoS range (where its EoS minimum exists)."""
+    from ..symbolic.rule_sections import _rule_eos_range
+    from ..symbolic.stability import stability_threshold
+    top = _rule_eos_range(model, stability_threshold(model, rule))
+    for value in (lo, hi):
+        if not 0 < value < top:
+            raise EosError(f"{model.name} with {rule.spec}: eta = {value} has no EoS minimum; "
+                           f"valid range is 0 < eta < {top}")
+
 
 def _newton_piece(hfun, guess, e0, e1, mpmath):
     E = ball(e0, e1)

@@ -104,7 +104,8 @@ def power(x, n):
     return hull(x.lower() ** n, x.upper() ** n)
 
 
-_FUNCS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos"}
+_FUNCS = {sp.exp: "exp", sp.log: "log", sp.sin: "sin", sp.cos: "cos", sp.tanh: "tanh",
+          sp.cosh: "cosh", sp.sinh: "sinh"}
 
 
 def _node(e, index):

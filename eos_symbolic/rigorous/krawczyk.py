@@ -32,10 +32,18 @@ def _fl():
 
 
 @lru_cache(maxsize=None)
-def _map_functions(model):
-    coords = tuple(model.coords)
-    F = ball_function(model.gd_map, coords + (eta,))
-    J = ball_function(list(model.jacobian), coords + (eta,))
+def _map_functions(model, rule=None):
+    """Ball functions of the map and its Jacobian: GD's reduced map, or an update rule's
+    map on its state (`symbolic.optimizers`)."""
+    if rule is None or rule.is_gd:
+        coords = tuple(model.coords)
+        F = ball_function(model.gd_map, coords + (eta,))
+        J = ball_function(list(model.jacobian), coords + (eta,))
+        return F, J
+    state = tuple(rule.state_symbols(model))
+    exprs = rule.reduced_map(model)
+    F = ball_function(exprs, state + (eta,))
+    J = ball_function(list(sp.Matrix(exprs).jacobian(state)), state + (eta,))
     return F, J
 
 
@@ -47,11 +55,11 @@ def _top_eigenvalue(model):
     return ball_function([top], tuple(model.coords))
 
 
-def _chain(model, X, e, k):
+def _chain(model, X, e, k, rule=None):
     """Balls of $F^k(X)$ and of $D(F^k)(X)$ (arb_mat) by the chain rule; each image box is
     the natural one intersected with the centred form $F(m) + DF(X)(X - m)$."""
     fl = _fl()
-    F, J = _map_functions(model)
+    F, J = _map_functions(model, rule)
     n = len(X)
     D = fl.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
     M = [ball(_fraction(x.mid())) for x in X]
@@ -101,7 +109,7 @@ class OrbitProof:
         return asdict(self)
 
 
-def refine_orbit(model, eta_value, near, period=2, dps=60, iterations=60):
+def refine_orbit(model, eta_value, near, period=2, dps=60, iterations=60, rule=None):
     """Newton on $F^k(p) - p$ from `near` at `dps` digits; returns exact rationals."""
     fl = _fl()
     p = [to_fraction(v) for v in near]
@@ -110,7 +118,7 @@ def refine_orbit(model, eta_value, near, period=2, dps=60, iterations=60):
         e = eta_ball(eta_value)
         for _ in range(iterations):
             X = [ball(v) for v in p]
-            Y, D = _chain(model, X, e.mid(), period)
+            Y, D = _chain(model, X, e.mid(), period, rule)
             G = fl.arb_mat(n, 1, [y - x for y, x in zip(Y, X)])
             M = D - fl.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
             try:
@@ -126,12 +134,15 @@ def refine_orbit(model, eta_value, near, period=2, dps=60, iterations=60):
     return p
 
 
-def prove_orbit(model, eta_value, near, period=2, radius="1e-12", dps=40, tighten=3):
+def prove_orbit(model, eta_value, near, period=2, radius="1e-12", dps=40, tighten=3,
+                rule=None):
     """Krawczyk proof of a unique period-`period` point in the box `near` +- `radius`
-    (`near` is first refined by Newton). `eta_value`: exact number or interval (lo, hi)."""
+    (`near` is first refined by Newton). `eta_value`: exact number or interval (lo, hi).
+    Under an update `rule` the orbit is one of the rule's map on its whole state (`near`
+    gives every state variable; momentum: the previous iterate too)."""
     fl = _fl()
     start = time.perf_counter()
-    centre = refine_orbit(model, eta_value, near, period, dps=dps + 20)
+    centre = refine_orbit(model, eta_value, near, period, dps=dps + 20, rule=rule)
     n = len(centre)
     r = to_fraction(radius)
     eye = fl.arb_mat(n, n, [1 if i == j else 0 for i in range(n) for j in range(n)])
@@ -139,12 +150,12 @@ def prove_orbit(model, eta_value, near, period=2, radius="1e-12", dps=40, tighte
         e = eta_ball(eta_value)
         X = [ball(c - r, c + r) for c in centre]
         mid = [ball(c) for c in centre]
-        Gm, Dm = _chain(model, mid, e, period)
+        Gm, Dm = _chain(model, mid, e, period, rule)
         Gm = fl.arb_mat(n, 1, [y - x for y, x in zip(Gm, mid)])
         C = (Dm - eye).mid().inv()
         proved, K = False, X
         for it in range(1 + tighten):
-            _, DX = _chain(model, X, e, period)
+            _, DX = _chain(model, X, e, period, rule)
             dX = fl.arb_mat(n, 1, [x - m for x, m in zip(X, mid)])
             Km = fl.arb_mat(n, 1, mid) - C * Gm + (eye - C * (DX - eye)) * dX
             K = [Km[i, 0] for i in range(n)]
@@ -162,12 +173,16 @@ def prove_orbit(model, eta_value, near, period=2, radius="1e-12", dps=40, tighte
                               "better --near")
         points = [X]
         for _ in range(period - 1):
-            points.append(_chain(model, points[-1], e, 1)[0])
-        _, D = _chain(model, X, e, period)
+            points.append(_chain(model, points[-1], e, 1, rule)[0])
+        _, D = _chain(model, X, e, period, rule)
         mults, stability = _multipliers(D)
         top = _top_eigenvalue(model)
-        sharp = [top(*p)[0] for p in points] if top else []
-        two = 2 / e
+        n_pos = len(model.coords)
+        sharp = [top(*p[:n_pos])[0] for p in points] if top else []
+        two = 2 / e  # the threshold the sharpness is compared with: 2/eta, or the rule's
+        if rule is not None and not rule.is_gd and rule.smooth:
+            from ..symbolic.stability import stability_threshold
+            two = ball_function([stability_threshold(model, rule).value], (eta,))(e)[0]
         return OrbitProof(model.name, period, label, "proved",
                           [[c.str(20, radius=True) for c in p] for p in points],
                           [m.str(15, radius=True) if hasattr(m, "str") else m for m in mults],

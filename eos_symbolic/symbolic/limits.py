@@ -100,6 +100,8 @@ def check_trajectory(steps, dps, coords, every, force=False):
     require("dps", dps, LIMITS.dps, force, est)
 
 
+#: Longest timer `time_budget` sets (a year); beyond it the block is effectively unbounded.
+MAX_TIMER_SECONDS = 3.2e7
 #: Deadlines of the active `time_budget` blocks, outermost first.
 _DEADLINES = []
 
@@ -116,13 +118,14 @@ def time_budget(seconds, what):
             or not hasattr(signal, "setitimer"):
         yield
         return
-    deadline = time.monotonic() + seconds
+    # setitimer takes at most ~1e8 s here (a longer budget, even inf, means no budget)
+    deadline = time.monotonic() + min(seconds, MAX_TIMER_SECONDS)
     if _DEADLINES:
         deadline = min(deadline, _DEADLINES[-1])
     old = signal.signal(signal.SIGALRM, _alarm)
     _DEADLINES.append(deadline)
-    signal.setitimer(signal.ITIMER_REAL, max(1e-3, deadline - time.monotonic()))
     try:
+        signal.setitimer(signal.ITIMER_REAL, max(1e-3, deadline - time.monotonic()))
         yield
     except _OverBudget:
         if len(_DEADLINES) > 1 and _DEADLINES[-2] <= deadline:

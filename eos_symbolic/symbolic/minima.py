@@ -11,6 +11,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ..errors import EosError
+from .analytic import analytic_critical_points, analytic_minima, analytic_sharpness, composite
 from .spectrum import characteristic_factors
 from .symbols import eta, lam, u
 
@@ -83,14 +84,31 @@ def critical_sets(model):
     """Components of the critical set, via $\\gcd$ of the gradient components over QQ.
 
     $\\{g_1 = \\dots = g_n = 0\\} = \\{\\gcd = 0\\} \\cup \\{g_i / \\gcd = 0\\}$; irreducible factors of
-    the gcd are curves; the cofactor system has finitely many further points.
+    the gcd are curves; the cofactor system has finitely many further points. An analytic
+    loss $F(r)$ gives its minima curve $r = t^*$ and the points $\\nabla r = 0$
+    (`analytic`).
     """
+    if not model.is_polynomial:
+        out = []
+        if composite(model).levels:
+            eq, param = analytic_minima(model)
+            out.append(CriticalSet(eq, None, param, True))
+        return out + [CriticalSet(None, p, None, v == 0) for p, v in
+                      analytic_critical_points(model)]
     return list(_critical_sets(model))
+
+
+def has_minima(model):
+    """Does the loss attain 0 on a curve of global minima (a finite point)?"""
+    return any(s.is_minimum and s.equation is not None for s in critical_sets(model))
 
 
 def minima_manifold(model):
     """The critical component(s) on which the loss vanishes (global minima), positive branch
     first (the one through the positive quadrant, e.g. $xy - 1$ for `four-scalar`)."""
+    if not model.is_polynomial:
+        eq, param = analytic_minima(model)
+        return [CriticalSet(eq, None, param, True)]
     found = [s for s in critical_sets(model) if s.is_minimum and s.equation is not None]
     if not found:
         raise EosError(f"{model.name}: no curve of global minima (loss = 0) among the critical sets")
@@ -104,6 +122,8 @@ def sharpness_on_minima(model):
     The top root of the tied Hessian's characteristic polynomial on the manifold (for
     `four-scalar`: $S = 2(x^2 + y^2) = 2(u^2 + u^{-2})$; claim C3).
     """
+    if not model.is_polynomial:
+        return analytic_sharpness(model)
     param = _param_of_minima(model)
     roots = []
     for f, _ in characteristic_factors(model):
@@ -126,6 +146,9 @@ def _param_of_minima(model):
 def eos_range(model):
     """Sup of the step sizes for which an $\\eta$-EoS minimum exists: $2 / \\min_{u>0} S(u)$."""
     S = sharpness_on_minima(model)
+    if not S.is_rational_function(u):
+        raise EosError(f"{model.name}: the sharpness on the minima, {S}, is transcendental in "
+                       "u; its minimum has no closed form")
     num = sp.numer(sp.together(sp.diff(S, u)))
     crit = [r for r in sp.Poly(num, u).real_roots() if r > 0]
     if not crit:
@@ -142,6 +165,8 @@ def eos_minima(model):
     and the defining polynomial in u; valid for $0 < \\eta <$ `eos_range`.
     """
     param, S = _param_of_minima(model), sharpness_on_minima(model)
+    if not S.is_rational_function(u):
+        return None, S - 2 / eta
     poly = sp.factor(sp.numer(sp.together(S - 2 / eta)))
     poly = sp.Mul(*[f ** m for f, m in sp.factor_list(poly)[1] if f.has(u)])
     p = sp.Poly(poly, u)

@@ -1,6 +1,9 @@
 """The core `Model`: a loss over parameters, ties that reduce it, and the GD map it induces.
 
 GD with step $\\eta$ on $L(\\theta)$ is $\\theta' = \\theta - \\eta \\nabla L(\\theta)$ (paper eq. 1).
+The loss is a polynomial over QQ (every exact route applies) or an analytic expression in
+the parser's transcendental functions (exp, log, tanh, cosh, sinh, sin, cos) and rational
+powers of polynomials; `is_polynomial` says which.
 A tie $v = u$ is kept by GD exactly when $\\partial_v L = \\partial_u L$ on the tied set; then
 the reduced map in the untied coordinates is $u' = u - \\eta\\, \\partial_u L|_{\\text{ties}}$
 (eq. 2 for `four-scalar`). Ties are proved invariant at construction, so every reduction is
@@ -13,10 +16,12 @@ from functools import cached_property
 import sympy as sp
 
 from ..errors import EosError
-from .parser import parse_expression
+from .parser import TRANSCENDENTAL, parse_expression
 from .symbols import eta, kappa, sort_key, symbol
 
 _PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
+#: Largest Hessian (operation count) a model may have: derivatives of compositions grow fast.
+MAX_HESSIAN_OPS = 20000
 
 def parse_tie(text):
     """Parse ``"z=x"`` into the pair (z, x) of parameter symbols."""
@@ -28,7 +33,7 @@ def parse_tie(text):
 
 @dataclass(frozen=True)
 class Model:
-    """GD on a polynomial loss, optionally reduced by GD-invariant ties.
+    """GD on a polynomial or analytic loss, optionally reduced by GD-invariant ties.
 
     Attributes: `name`, `loss` (SymPy, over `params`), `params` (full parameter tuple),
     `ties` (pairs ``(v, u)`` meaning $v = u$), `description`. Derived on demand and cached:
@@ -47,16 +52,21 @@ class Model:
         if bad:
             raise EosError(f"loss: may not contain the step size ({', '.join(map(str, bad))}); "
                            "give the loss in the parameters only")
-        try:
-            sp.Poly(self.loss, *self.params, domain="QQ")
-        except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, ValueError):
-            raise EosError(f"loss: expected a polynomial in {', '.join(map(str, self.params))} "
-                           f"with rational coefficients, got {self.loss}") from None
+        if not self.is_polynomial:
+            _check_analytic(self.loss, self.params)
         self._check_ties()
+        if not self.is_polynomial:
+            ops = sp.count_ops(self.hessian)
+            if ops > MAX_HESSIAN_OPS:
+                raise EosError(f"loss: its Hessian has {ops} operations, above the limit "
+                               f"{MAX_HESSIAN_OPS}; give a simpler loss")
 
     @classmethod
-    def from_loss(cls, loss, ties=(), name="user", description=""):
-        """A user model from a loss (string or SymPy) and ties like ``["z=x", "w=y"]``."""
+    def from_loss(cls, loss, ties=(), name="user", description="", rule=None):
+        """A user model from a loss (string or SymPy) and ties like ``["z=x", "w=y"]``.
+
+        With an update `rule` (`optimizers.Optimizer`) the ties are first proved invariant
+        under that rule (a refusal then names the rule)."""
         if isinstance(loss, str):
             expr = parse_expression(loss, "loss")
         elif isinstance(loss, sp.Expr):
@@ -68,23 +78,30 @@ class Model:
         params = tuple(sorted(expr.free_symbols - {eta, kappa}, key=sort_key))
         if not params:
             raise EosError(f"loss: expected at least one parameter, got the constant {expr}")
+        if rule is not None and not rule.is_gd:
+            check_tie_names(params, pairs)
+            rule.check_ties(expr, params, pairs)
         return cls(name, expr, params, pairs, description or f"L = {expr}")
 
     def _check_ties(self):
-        tied = [v for v, _ in self.ties]
-        for v, u in self.ties:
-            if v not in self.params or u not in self.params:
-                raise EosError(f"tie {v}={u}: both sides must be parameters of the loss "
-                               f"({', '.join(map(str, self.params))})")
-            if v == u or u in tied or tied.count(v) > 1:
-                raise EosError(f"tie {v}={u}: each tie must set a distinct parameter equal to "
-                               "an untied one")
+        check_tie_names(self.params, self.ties)
         for v, u in self.ties:
             drift = sp.expand((sp.diff(self.loss, v) - sp.diff(self.loss, u)).subs(self.tie_map))
+            if drift != 0 and not self.is_polynomial and sp.simplify(drift) == 0:
+                continue
             if drift != 0:
                 raise EosError(f"tie {v}={u} is not invariant under GD: on the tied set "
                                f"dL/d{v} - dL/d{u} = {sp.factor(drift)}, not 0, so GD leaves "
                                "the tie")
+
+    @cached_property
+    def is_polynomial(self):
+        """Is the loss a polynomial over QQ in the parameters (every exact route applies)?"""
+        try:
+            sp.Poly(self.loss, *self.params, domain="QQ")
+        except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, ValueError):
+            return False
+        return True
 
     @cached_property
     def tie_map(self):
@@ -134,3 +151,37 @@ class Model:
     def __str__(self):
         ties = ", ".join(f"{v}={u}" for v, u in self.ties)
         return f"{self.name}: L = {self.loss}" + (f"; ties {ties}" if ties else "")
+
+
+def check_tie_names(params, ties):
+    """Each tie sets a distinct parameter equal to an untied one, both of the loss."""
+    tied = [v for v, _ in ties]
+    for v, u in ties:
+        if v not in params or u not in params:
+            raise EosError(f"tie {v}={u}: both sides must be parameters of the loss "
+                           f"({', '.join(map(str, params))})")
+        if v == u or u in tied or tied.count(v) > 1:
+            raise EosError(f"tie {v}={u}: each tie must set a distinct parameter equal to "
+                           "an untied one")
+
+
+def _check_analytic(loss, params):
+    """Refuse a loss that is not built from rational numbers, the parameters, ``+ - * /``,
+    rational powers and the transcendental functions of the parser."""
+    def bad(why):
+        raise EosError(f"loss: expected a polynomial in {', '.join(map(str, params))} with "
+                       "rational coefficients or an analytic expression in exp, log, tanh, "
+                       f"cosh, sinh, sin, cos of them; {why} in {loss}")
+
+    for node in sp.preorder_traversal(loss):
+        if node.is_Number and not node.is_Rational:
+            bad(f"the number {node} is not exact")
+        if isinstance(node, sp.Function) and node.func not in TRANSCENDENTAL:
+            bad(f"the function {node.func} is not allowed")
+        if node.is_Pow and not node.exp.is_Rational:
+            bad(f"the exponent {node.exp} is not a rational number")
+        if node.is_Symbol and node not in params:
+            bad(f"the symbol {node} is not a parameter")
+        if not (node.is_Atom or node.is_Add or node.is_Mul or node.is_Pow
+                or isinstance(node, sp.Function)):
+            bad(f"{type(node).__name__} is not allowed")

@@ -40,11 +40,14 @@ def _rational(p, q):
 #: Function name -> (SymPy constructor, number of arguments).
 FUNCTIONS = {
     "sqrt": (sp.sqrt, 1), "exp": (sp.exp, 1), "log": (sp.log, 1), "sin": (sp.sin, 1),
-    "cos": (sp.cos, 1), "Rational": (_rational, 2),
+    "cos": (sp.cos, 1), "tanh": (sp.tanh, 1), "cosh": (sp.cosh, 1), "sinh": (sp.sinh, 1),
+    "Rational": (_rational, 2),
 }
+#: The transcendental functions of `FUNCTIONS` (analytic losses may use these).
+TRANSCENDENTAL = (sp.exp, sp.log, sp.sin, sp.cos, sp.tanh, sp.cosh, sp.sinh)
 #: Extra constructors of `derivations.json` text.
 _DERIVATION_CALLS = {"Eq": (lambda lhs, rhs: sp.Eq(lhs, rhs, evaluate=False), 2),
-                     "Matrix": (sp.Matrix, 1)}
+                     "Matrix": (sp.Matrix, 1), "Interval": (sp.Interval, 2)}
 _DERIVATION_ATTRS = {("Interval", "open"): sp.Interval.open,
                      ("Interval", "Lopen"): sp.Interval.Lopen,
                      ("Interval", "Ropen"): sp.Interval.Ropen}
@@ -56,7 +59,9 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
 class Limits:
     """Bounds checked before anything is built: text length, nesting depth, digits of a
     literal, size of an integer exponent and bits of an exact power's result; on the built
-    expression, its total degree and the number of terms it can have once expanded."""
+    expression, its total degree, the number of terms it can have once expanded and how
+    deeply transcendental functions nest (each level multiplies the size of every derivative
+    a model takes: ``tanh(tanh(...))`` grows without bound)."""
 
     length: int = 2000
     depth: int = 60
@@ -65,12 +70,13 @@ class Limits:
     bits: int = 4096
     degree: int = 256
     terms: int = 20000
+    functions: int = 4
 
 
 USER = Limits()
 #: `derivations.json` holds long expanded polynomials (two-step maps) with large exponents.
 DERIVATIONS = Limits(length=2_000_000, depth=200, digits=2000, exponent=4096, bits=1 << 16,
-                     degree=1 << 14, terms=10 ** 9)
+                     degree=1 << 14, terms=10 ** 9, functions=16)
 
 
 def parse_expression(text, what="expression", limits=USER, functions=None):
@@ -154,6 +160,16 @@ def degree_bound(expr):
     return max(degree_bound(a) for a in expr.args)
 
 
+def function_depth(expr):
+    """How deeply transcendental functions (`TRANSCENDENTAL`) nest in `expr` (0 for none)."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        return 0
+    if isinstance(expr, (sp.Tuple, sp.MatrixBase)):
+        return max((function_depth(e) for e in expr), default=0)
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    return inner + (1 if expr.func in TRANSCENDENTAL else 0)
+
+
 def terms_bound(expr, cap):
     """An upper bound (capped at `cap` + 1) on the number of terms of `expr` expanded: a
     sum adds, a product multiplies, $p^n$ has at most $\binom{n + k - 1}{k - 1}$ terms for a
@@ -214,6 +230,9 @@ class _Builder:
                 self.fail(f"polynomial degree above {self.limits.degree}")
             if terms_bound(out, self.limits.terms) > self.limits.terms:
                 self.fail(f"more than {self.limits.terms} terms once expanded")
+            if function_depth(out) > self.limits.functions:
+                self.fail(f"functions nested more than {self.limits.functions} deep (every "
+                          "derivative of such a loss grows without bound)")
             return out
         except EosError:
             raise

@@ -12,9 +12,13 @@ a, b, c, d, u, t, C = sp.symbols("a b c d u t C", real=True)
 gamma = sp.Symbol("gamma", real=True)
 eta = sp.Symbol("eta", positive=True)
 kappa = sp.Symbol("kappa", positive=True)
+#: Optimizer parameters: momentum beta, ascent radius rho (`symbolic.optimizers`).
+beta = sp.Symbol("beta", positive=True)
+rho = sp.Symbol("rho", positive=True)
 lam = sp.Symbol("lamda", real=True)  # printed as \\lambda in LaTeX; "lambda" is a keyword
 
-_NAMED = {s.name: s for s in (x, y, z, w, a, b, c, d, u, t, C, gamma, eta, kappa, lam)}
+_NAMED = {s.name: s for s in (x, y, z, w, a, b, c, d, u, t, C, gamma, eta, kappa, lam, beta,
+                             rho)}
 _INDEXED = re.compile(r"^[A-Za-z][0-9]+$")
 
 

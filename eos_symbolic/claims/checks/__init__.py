@@ -9,7 +9,8 @@
 - `lemmas`, `invariant`: user inequalities and invariant regions (exact points, search,
   Arb proof by default);
 - `figures`: sweeps, basins and bifurcation figures;
-- `certificates`: the `--certify` paths that turn Arb certificates into verdicts.
+- `certificates`: the `--certify` paths that turn Arb certificates into verdicts;
+- `optimizers`: claims naming an update rule (stability threshold, limit sharpness).
 
 Every checker is ``fn(claim, ctx) -> Verdict``.
 """
@@ -21,6 +22,7 @@ from . import (
     formulas,
     invariant,
     lemmas,
+    optimizers,
     phase2,
     rank1,
     regions,
@@ -70,4 +72,5 @@ CHECKERS = {
     "invariant-region": invariant.check_invariant_region,
     "trajectory-limit": regions.check_trajectory_limit,
     **figures.CHECKERS,
+    **optimizers.CHECKERS,
 }
