@@ -133,7 +133,7 @@ def _interval(claim):
     return "gap_over_eta", g_lo, g_hi
 
 
-def _asymptotic(claim, model, quantity, lo_e, hi_e, ens, rows, ctx):
+def _asymptotic(claim, model, quantity, lo_e, hi_e, ens):
     """`asymptotic.refutation` on the start of the first kappa whose end value is closest to
     the derived limit (the most typical end of the region)."""
     L = asymptotic.derived_limit(model, quantity)
@@ -203,7 +203,7 @@ def check_theorem_region(claim, ctx):
         hook(claim, ctx, ev)
     method = ("sampled starts of the scaled region, exact map (float64, worst starts certified "
               "at 30/40 digits), kappa sequence")
-    refute = _asymptotic(claim, model, quantity, lo_e, hi_e, ens, rows, ctx)
+    refute = _asymptotic(claim, model, quantity, lo_e, hi_e, ens)
     if refute:
         ev["asymptotic"] = refute
         return Verdict("", "refuted", "asymptotic limit as kappa -> 0 against the claimed "
