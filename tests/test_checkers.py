@@ -29,10 +29,17 @@ def test_identity(rhs, verdict):
         assert v.counterexample["point"] and v.counterexample["claimed"] != v.counterexample["derived"]
 
 
-def test_identity_with_radicals_uses_domain_positivity():
-    v = check_claim(claim("identity", lhs="sqrt(x**2*y**2)", rhs="gamma",
-                          where_symbols={"gamma": "x*y"}))
-    assert v.verdict == "verified"
+def test_identity_with_radicals_needs_the_sign_on_the_stated_domain():
+    # sqrt(x^2 y^2) = |x y|: equal to x y only where x y >= 0, which the proof must show
+    pos = check_claim(claim("identity", lhs="sqrt(x**2*y**2)", rhs="gamma",
+                            where_symbols={"gamma": "x*y"},
+                            domain={"x": ["1/10", "3"], "y": ["1/10", "3"]}))
+    assert pos.verdict == "verified"
+    assert pos.evidence["proof"]["kind"] == "exact-algebra"
+    # without a domain x and y range over the real line, where the claim is false
+    real = check_claim(claim("identity", lhs="sqrt(x**2*y**2)", rhs="gamma",
+                             where_symbols={"gamma": "x*y"}))
+    assert real.verdict == "refuted"
 
 
 # -- eigenvalues (closed form vs derivation) --------------------------------------------

@@ -8,7 +8,8 @@ import pytest
 import sympy as sp
 
 from eos_symbolic import EosError
-from eos_symbolic.claims.checks.lemmas import check_inequality, check_invariant_region
+from eos_symbolic.claims.checks.invariant import check_invariant_region
+from eos_symbolic.claims.checks.lemmas import check_inequality
 from eos_symbolic.claims.checks.regions import check_trajectory_limit
 from eos_symbolic.claims.registry import Claim, load_claims_file, paper_claims, select
 from eos_symbolic.claims.sampling import box_samples

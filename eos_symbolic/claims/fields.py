@@ -45,8 +45,18 @@ def margin_expression(lhs, rel, rhs):
     return sp.expand(rhs - lhs) if rel in ("<", "<=") else sp.expand(lhs - rhs)
 
 
+def check_assumption(label, sym, lo):
+    """Refuse a domain that leaves a symbol's declared assumption: kappa and eta are
+    positive inside the toolkit (SymPy simplifies sqrt(kappa**2) to kappa), so a lower bound
+    (or value) <= 0 would be checked through a simplification that is false there."""
+    if sym.is_positive and not lo > 0:
+        raise EosError(f"{label}: {sym} is declared positive (> 0) but the domain reaches "
+                       f"{lo}; give bounds above 0")
+
+
 def parse_domain(claim):
-    """`domain` -> (sampled: [(symbol, lo, hi)], fixed: {symbol: value}) with exact bounds."""
+    """`domain` -> (sampled: [(symbol, lo, hi)], fixed: {symbol: value}) with exact bounds;
+    every range must respect its symbol's assumption (`check_assumption`)."""
     dom = claim.fields.get("domain")
     if not isinstance(dom, dict) or not dom:
         raise EosError(f"claim {claim.id}: expected domain = {{ name = [lo, hi], ... }}")
@@ -58,7 +68,9 @@ def parse_domain(claim):
                       for v in rng)
             if not float(lo) < float(hi):
                 raise EosError(f"claim {claim.id} domain.{name}: expected lo < hi, got {rng}")
+            check_assumption(f"claim {claim.id} domain.{name}", sym, lo)
             sampled.append((sym, lo, hi))
         else:
             fixed[sym] = parse_number(rng, f"claim {claim.id} domain.{name}", rational=False)
+            check_assumption(f"claim {claim.id} domain.{name}", sym, fixed[sym])
     return sampled, fixed

@@ -16,7 +16,7 @@ from ..symbolic.limits import LIMITS
 from ..symbolic.models import get_model
 from ..symbolic.optimizers import parse_optimizer
 from ..symbolic.parser import parse_number
-from .fields import ALLOWED_SYMBOLS, parse_formula, parse_relation
+from .fields import ALLOWED_SYMBOLS, check_assumption, parse_formula, parse_relation
 
 ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
 #: Names of the limit quantities of `trajectory-limit`.
@@ -147,6 +147,12 @@ def _box(where, v, detail):
             _number(f"{where}.{name}", rng, "any")
         else:
             _interval(f"{where}.{name}", rng)
+        low = rng[0] if isinstance(rng, list) else rng
+        try:  # kappa and eta are declared positive: a domain reaching 0 is refused
+            check_assumption(where, parse_formula(name, where),
+                             parse_number(low, f"{where}.{name}", rational=False))
+        except EosError as exc:
+            _raise_from(f"{where}.{name}", exc)
 
 
 def _start(where, v, detail=None):

@@ -16,7 +16,8 @@ import mpmath
 SYMBOL = {"verified": "✔", "verified-numerically": "≈", "refuted": "✘", "inconclusive": "?"}
 #: No-break space: keeps a symbol with its word and a relation with its number when wrapping.
 NBSP = "\u00a0"
-LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic); "
+LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic) and the "
+          "proof re-checked by an independent routine; "
           f"≈{NBSP}verified-numerically: held at every sampled point at the stated precision, "
           f"no proof; ✘{NBSP}refuted: a counterexample (claimed vs derived value); "
           f"?{NBSP}inconclusive: could not decide (the reason is given)")

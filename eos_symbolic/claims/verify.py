@@ -1,7 +1,8 @@
 """Run checkers over claims: dispatch by kind, time each, never skip a claim.
 
 A claim whose kind has no checker and a checker that fails to run both give `inconclusive`
-with the reason; every id gets a verdict.
+with the reason; every id gets a verdict. Every verdict passes through the verdict policy
+(`policy.finalize`): a `verified` whose proof does not re-check is not reported as one.
 """
 import traceback
 
@@ -10,6 +11,7 @@ from tqdm import tqdm
 from ..errors import EosError
 from ..symbolic.limits import LIMITS, time_budget
 from .checks import CHECKERS, Context
+from .policy import finalize
 from .verdict import Verdict, timed
 
 
@@ -33,7 +35,7 @@ def check_claim(claim, ctx=None):
                         {"reason": f"checker error: {type(exc).__name__}: {exc}",
                          "trace": traceback.format_exc(limit=3)})
     v.id = claim.id
-    return v
+    return finalize(v)
 
 
 def check_claims(claims, ctx=None, progress=True):

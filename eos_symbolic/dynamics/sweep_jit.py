@@ -30,7 +30,7 @@ from functools import lru_cache
 import numpy as np
 from llvmlite import ir
 
-from ..numeric.float_jit import DOUBLE, I64, PTR, _Emitter, _initialise
+from ..numeric.llvm_emit import DOUBLE, I64, PTR, Emitter, initialise
 
 LANES = 8
 VEC = ir.VectorType(DOUBLE, LANES)
@@ -48,11 +48,11 @@ def kernel_ir(parts):
     V, ncol, p0, sig, nsteps, every, radius, tol, status, when, offset, first, last, Z, C = \
         fn.args
     b = ir.IRBuilder(fn.append_basic_block())
-    s = _Emitter(b, module, {"p0": p0, "sig": sig})  # scalars: the per-call constants
+    s = Emitter(b, module, {"p0": p0, "sig": sig})  # scalars: the per-call constants
     s.statements(parts["pre"])
     isig = b.fdiv(s.const(1), sig)
     rad = b.fmul(radius, isig)
-    em = _Emitter(b, module, {}, VEC, flags)  # the step, on 8 points at a time
+    em = Emitter(b, module, {}, VEC, flags)  # the step, on 8 points at a time
     for name, value in s.env.items():
         em.env[name] = _splat(b, value)
     vrad, vtol, visig = (_splat(b, x) for x in (rad, tol, isig))
@@ -226,7 +226,7 @@ def _aligned(array):
 @lru_cache(maxsize=64)
 def _compiled(text):
     import llvmlite.binding as ll
-    _initialise()
+    initialise()
     mod = ll.parse_assembly(text)
     mod.triple = ll.get_process_triple()
     mod.verify()

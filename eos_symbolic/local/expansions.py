@@ -5,6 +5,8 @@ $(a^{(n)} - a, b^{(n)})$ as polynomials in (a, b, kappa) exact for every term of
 below `order` under `weights` (a ~ kappa^wa, b ~ kappa^wb); `exact_map_values` iterates the
 exact (a, b) map (eq. 6) at high precision as an independent witness.
 """
+from functools import lru_cache
+
 import mpmath
 import sympy as sp
 
@@ -42,14 +44,12 @@ def weighted_part(poly, weights, top):
                     if _term_weight(t, weights) <= top])
 
 
-def map_series(model, steps, weights, order, branch=1):
-    """$(a^{(n)} - a, b^{(n)})$ for n = `steps` at EoS branch `branch`, with every term of
-    weight < `order` exact.
+#: Largest weight (in powers of kappa) to which series are computed on demand; beyond it the
+#: cost grows quickly (the two-step series to weight 16 of four-scalar takes about 2 s).
+LIMIT = 16
 
-    Served by the normal form of that branch (`normal_form.normal_forms`), whose series are
-    exact up to its `kappa_orders` under its natural weights; other weightings are refused
-    with the weights that are available.
-    """
+
+def _normal_form(model, weights, branch):
     from .normal_form import normal_forms
     forms = {nf.chart.branch: nf for nf in normal_forms(model)}
     if branch not in forms:
@@ -61,9 +61,69 @@ def map_series(model, steps, weights, order, branch=1):
         raise EosError(f"{model.name}: series are derived with weights a ~ kappa^"
                        f"{nf.kappa_weights[0]}, b ~ kappa^{nf.kappa_weights[1]} (kappa ~ kappa);"
                        f" the claim asks for a ~ kappa^{want[0]}, b ~ kappa^{want[1]}")
+    return nf
+
+
+@lru_cache(maxsize=64)
+def _series(model, branch, steps, cap):
+    """(a^(n) - a, b^(n)) as `Series` in (a, b, s), exact below s-weight `cap` (cached)."""
+    from .charts import one_step_series
+    from .normal_form import normal_forms, two_step_series
+    nf = {nf.chart.branch: nf for nf in normal_forms(model)}[branch]
+    one = one_step_series(nf.chart, nf.weights, cap)
+    return one if steps == 1 else two_step_series(*one)
+
+
+def _s_weight(nf, top):
+    """A weight in powers of kappa as a weight in the internal scale s (rounded down)."""
+    return int(sp.floor(to_sympy(top) * nf.weights[2] * nf.chart.m))
+
+
+def series_through(model, steps, weights, top, branch=1):
+    """$(a^{(n)} - a, b^{(n)})$ with every term of weight <= `top` (powers of kappa) exact,
+    computed on demand up to `LIMIT` (cached)."""
+    from .normal_form import series_expression
+    nf = _normal_form(model, weights, branch)
+    if top > LIMIT:
+        raise EosError(f"{model.name}: series are computed on demand up to weight {LIMIT} "
+                       f"(in powers of kappa); the claim needs weight {top}")
+    ts = _s_weight(nf, top)
+    da, db = _series(model, branch, steps, max(ts, *nf.orders) + 1)
+    return (nf.to_kappa(series_expression(da, upper=ts)),
+            nf.to_kappa(series_expression(db, upper=ts)))
+
+
+def series_step(model, steps, weights, top, branch=1):
+    """The `series` proof step (see `claims.policy`) stating that `series_through` is exact
+    through weight `top`; `rigorous.recheck_series.check_series` re-checks it."""
+    from .normal_form import s, series_expression
+    nf = _normal_form(model, weights, branch)
+    ts = _s_weight(nf, top)
+    da, db = _series(model, branch, steps, max(ts, *nf.orders) + 1)
+    return {"kind": "series", "model": model.name, "branch": branch, "steps": steps,
+            "weights": [int(w) for w in nf.weights], "through": ts,
+            "series": {"a": str(series_expression(da, upper=ts)),
+                       "b": str(series_expression(db, upper=ts))},
+            "kappa_series": {"a": str(nf.to_kappa(series_expression(da, upper=ts))),
+                             "b": str(nf.to_kappa(series_expression(db, upper=ts)))},
+            "scale": {"s": str(s), "kappa": str(nf.chart.rho * s ** nf.chart.m)},
+            "assumptions": [f"terms of weight <= {top} with a ~ kappa^{nf.kappa_weights[0]}, "
+                            f"b ~ kappa^{nf.kappa_weights[1]} (exact series of the "
+                            f"{steps}-step map at EoS branch {branch} of {model.name})"]}
+
+
+def map_series(model, steps, weights, order, branch=1):
+    """$(a^{(n)} - a, b^{(n)})$ for n = `steps` at EoS branch `branch`, with every term of
+    weight < `order` exact.
+
+    Served by the normal form of that branch (`normal_form.normal_forms`), whose series are
+    exact up to its `kappa_orders` under its natural weights, and beyond that computed on
+    demand (`series_through`, up to `LIMIT`); other weightings are refused with the weights
+    that are available.
+    """
+    nf = _normal_form(model, weights, branch)
     if order - 1 > min(nf.kappa_orders):
-        raise EosError(f"{model.name}: series known up to weight {min(nf.kappa_orders)}, the "
-                       f"claim needs weight {order - 1}")
+        return series_through(model, steps, weights, order - 1, branch)
     return nf.expansion(steps)
 
 

@@ -344,16 +344,22 @@ def _too_small(b, box, depth=48):
 
 
 def prove_implication(premises, conclusions, symbols, box, budget=20000, dps=30,
-                      seconds=None):
+                      seconds=None, strict_premises=None, strict_conclusions=None):
     """Prove that every point of `box` with all `premises` $> 0$ has all `conclusions`
-    $> 0$ (an invariant-region claim with the map composed into the conclusions).
+    $> 0$ (an invariant-region claim with the map composed into the conclusions); a premise
+    or conclusion flagged non-strict means $\\ge 0$ instead.
 
-    A box is closed when some premise is certified $\\le 0$ on it (outside the region) or
-    every conclusion is certified $> 0$; it is refuted at its exact midpoint when there all
-    premises are certified $> 0$ and some conclusion certified $\\le 0$; else it is bisected.
+    A box is closed when some premise is certified to fail on all of it (outside the region)
+    or every conclusion is certified to hold; it is refuted at its exact midpoint when there
+    all premises are certified to hold and some conclusion certified to fail; else it is
+    bisected.
     """
     symbols = tuple(symbols)
     box = [(to_fraction(lo), to_fraction(hi)) for lo, hi in box]
+    sp_ = list(strict_premises or [True] * len(premises))
+    sc = list(strict_conclusions or [True] * len(conclusions))
+    holds = lambda v, st: v.is_finite() and (v > 0 if st else v >= 0)  # noqa: E731
+    fails = lambda v, st: v.is_finite() and (v <= 0 if st else v < 0)  # noqa: E731
     start, count, leaves, unresolved = time.perf_counter(), 0, [], []
     names = [str(s) for s in symbols]
     with precision_scope("arb", dps):
@@ -364,19 +370,19 @@ def prove_implication(premises, conclusions, symbols, box, budget=20000, dps=30,
             _, _, b = heapq.heappop(heap)
             count += 1
             vals = [p(b) for p in pre]
-            if any(v.is_finite() and v <= 0 for v in vals):
+            if any(fails(v, st) for v, st in zip(vals, sp_)):
                 leaves.append((b, "outside the region"))
                 continue
             img = [q(b) for q in post]
-            if all(v.is_finite() and v > 0 for v in img):
+            if all(holds(v, st) for v, st in zip(img, sc)):
                 leaves.append((b, "image inside: " + ", ".join(interval_text(v, 6)
                                                                for v in img)))
                 continue
             mid = [(lo + hi) / 2 for lo, hi in b]
             pm = [p.at(mid) for p in pre]
             qm = [q.at(mid) for q in post]
-            if all(v.is_finite() and v > 0 for v in pm) and any(
-                    v.is_finite() and v <= 0 for v in qm):
+            if all(holds(v, st) for v, st in zip(pm, sp_)) and any(
+                    fails(v, st) for v, st in zip(qm, sc)):
                 return _refuted(count, start, leaves, names, mid,
                                 ", ".join(v.str(20, radius=True) for v in qm), b)
             if _too_small(b, box):

@@ -6,7 +6,8 @@
 - `trajectories`: end points and trajectory ends from certified runs, the Figure 3 ODE plot;
 - `regions`, `phase2`, `sharpness_region`, `rank1`: Theorem 3.1 and its corollaries, the
   Phase-2 band, the sharpness region of Figure 2b, the rank-1 model (C19-C20);
-- `lemmas`: user inequalities and invariant regions (sampling, search, Arb proof);
+- `lemmas`, `invariant`: user inequalities and invariant regions (exact points, search,
+  Arb proof by default);
 - `figures`: sweeps, basins and bifurcation figures;
 - `certificates`: the `--certify` paths that turn Arb certificates into verdicts;
 - `optimizers`: claims naming an update rule (stability threshold, limit sharpness).
@@ -19,6 +20,7 @@ from . import (
     certificates,
     figures,
     formulas,
+    invariant,
     lemmas,
     optimizers,
     phase2,
@@ -67,7 +69,7 @@ CHECKERS = {
     "rank1-alignment": rank1.check_alignment,
     "rank1-sphere-starts": rank1.check_sphere_starts,
     "inequality": lemmas.check_inequality,
-    "invariant-region": lemmas.check_invariant_region,
+    "invariant-region": invariant.check_invariant_region,
     "trajectory-limit": regions.check_trajectory_limit,
     **figures.CHECKERS,
     **optimizers.CHECKERS,

@@ -1,17 +1,27 @@
 """Rigorous paths of claim checks (`--certify`): Arb certificates turned into verdicts.
 
 - `inequality`: branch-and-bound over the whole box (`rigorous.intervals.prove_positive`);
-- `invariant-region`: branch-and-bound on "region implies target after the exact steps";
+- `invariant-region`: see `invariant` (the certificate is attached there);
 - `expansion`: certified remainder bounds on a box (`rigorous.remainder_bound`).
 """
 import sympy as sp
 
 from ...errors import EosError
-from ...rigorous.intervals import prove_implication, prove_positive
+from ...rigorous.intervals import prove_positive
 from ...rigorous.remainder_bound import remainder_bound
 from ...symbolic.models import get_model
 from ...symbolic.symbols import a, b
 from ..verdict import Verdict
+
+
+def budget(ctx):
+    """(boxes, seconds) of the default Arb branch-and-bound of a region claim."""
+    return (3000, 2.0) if ctx.quick else (20000, 5.0)
+
+
+def leaf_text(box):
+    """A box of exact bounds as text pairs (what a proof step records)."""
+    return [[str(lo), str(hi)] for lo, hi in box]
 
 
 def certify_inequality(m_expr, sampled, rel, quick=False):
@@ -20,7 +30,9 @@ def certify_inequality(m_expr, sampled, rel, quick=False):
     box = [(lo, hi) for _, lo, hi in sampled]
     res = prove_positive(m_expr, syms, box, strict=rel in ("<", ">"),
                          budget=4000 if quick else 40000, seconds=20 if quick else 120)
-    return res.status, res.certificate(syms)
+    cert = res.certificate(syms)
+    cert["all_leaves"] = [leaf_text(b) for b, _ in res.leaves]
+    return res.status, cert
 
 
 def certified_inequality_verdict(m_expr, sampled, rel, ctx, method, ev):
@@ -31,9 +43,15 @@ def certified_inequality_verdict(m_expr, sampled, rel, ctx, method, ev):
     how = (f"Arb branch-and-bound ({cert['boxes']} boxes, {cert['seconds']} s), natural "
            "extension intersected with the centred form")
     if status == "proved":
+        from ..policy import proof, verified
         ev["interval_proof"] = f"proved on the whole box with {cert['boxes']} Arb boxes"
-        ev["certificate"] = cert
-        return Verdict("", "verified", how + "; " + method, ev)
+        ev["certificate"] = {k: v for k, v in cert.items() if k != "all_leaves"}
+        box = [(lo, hi) for _, lo, hi in sampled]
+        step = {"kind": "boxes", "expr": str(m_expr), "variables": cert["variables"],
+                "box": leaf_text(box), "strict": rel in ("<", ">"),
+                "leaves": cert["all_leaves"],
+                "assumptions": [f"{s} in [{lo}, {hi}]" for s, lo, hi in sampled]}
+        return verified(how + "; " + method, ev, proof([step]))
     if status == "refuted":
         ev["certificate_attempt"] = cert
         return Verdict("", "refuted", how + "; " + method, ev,
@@ -93,34 +111,3 @@ def with_remainder_certificate(check):
             v.evidence["certificate_attempt"] = {"reason": str(exc)}
         return v
     return run
-
-
-def certified_region_verdict(src, dst, one, vs, steps, sampled, ctx, method, ev):
-    """`--certify` path of an `invariant-region` claim that survived sampling: branch-and-bound
-    on "premises (region) > 0 implies conclusions (target after `steps` exact steps) > 0"."""
-    if not all(lo.is_Rational and hi.is_Rational for _, lo, hi in sampled):
-        ev["certificate_attempt"] = {"reason": "box bounds are not exact rationals"}
-        return Verdict("", "verified-numerically", method, ev)
-    image = list(vs)
-    for _ in range(steps):
-        image = [e.xreplace(dict(zip(vs, image))) for e in one]
-    post = [e.xreplace(dict(zip(vs, image))) for e in dst]
-    syms = [s for s, _, _ in sampled]
-    res = prove_implication(src, post, syms, [(lo, hi) for _, lo, hi in sampled],
-                            budget=4000 if ctx.quick else 40000,
-                            seconds=20 if ctx.quick else 120)
-    cert = res.certificate(syms)
-    cert["method"] = ("Arb balls, natural extension intersected with the centred form; a box "
-                      "closes when a region inequality fails on all of it or every target "
-                      "inequality holds on its exact image; bisection of the widest side")
-    how = f"Arb branch-and-bound ({res.boxes} boxes, {res.seconds:.2f} s); "
-    if res.status == "proved":
-        ev["certificate"] = cert
-        return Verdict("", "verified", how + method, ev)
-    ev["certificate_attempt"] = cert
-    if res.status == "refuted":
-        return Verdict("", "refuted", how + method, ev,
-                       {"point": res.point, "target_margins": res.value,
-                        "verified": "region margins certified > 0 and a target margin "
-                                    "certified <= 0 at this exact point"})
-    return Verdict("", "verified-numerically", method, ev)

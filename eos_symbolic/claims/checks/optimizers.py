@@ -16,10 +16,13 @@ import sympy as sp
 
 from ...dynamics.rule_experiments import agreement, default_kappas, limit_runs, prediction
 from ...errors import EosError
+from ...rigorous.domain import POSITIVE
 from ...symbolic.models import get_model
 from ...symbolic.optimizers import parse_optimizer
 from ...symbolic.stability import stability_threshold
 from ...symbolic.symbols import eta
+from ..compare import compare
+from ..policy import proof, verified
 from ..verdict import Verdict
 
 _PROBES = ("1/10", "1/7", "1/23")
@@ -44,13 +47,15 @@ def check_stability_threshold(claim, ctx):
             at = {eta: sp.Rational(e)}
             values.append((e, sp.N(claimed.subs(at), 40), sp.N(th.value.subs(at), 40)))
     same_numbers = all(abs(c - d) <= 10 ** -30 * (1 + abs(d)) for _, c, d in values)
-    exact = sp.simplify(claimed - th.value) == 0
-    if exact and same_numbers and th.checked:
-        ev["proof"] = {"kind": "exact-algebra", "assumptions": ["eta > 0"] + [
-            f"{n} = {v}" for n, v in rule.params], "checked_by": "the rule applied to the 1-D "
-            "quadratic lamda theta^2/2: its multiplier at 0 is -1 at the same lamda"}
+    same = compare(claimed, th.value, {eta: POSITIVE}, n=2) if same_numbers else None
+    if same and same["status"] == "exact" and th.checked:
+        step = same["step"]
+        step["assumptions"] += [f"{n} = {v}" for n, v in rule.params] + [
+            "the derived threshold agrees with the rule applied to the 1-D quadratic "
+            "lamda theta^2/2 (its multiplier at 0 is -1 at the same lamda)"]
         ev["key"] = f"threshold {th.value} (derived)"
-        return Verdict("", "verified", method, ev)
+        ev["screening"] = {"points": len(_PROBES), "dps": 40}
+        return verified(method, ev, proof([step]))
     if not same_numbers:
         e, c, d = next((e, c, d) for e, c, d in values if abs(c - d) > 10 ** -30 * (1 + abs(d)))
         ev["key"] = f"derived threshold {th.value}, not {claimed}"
