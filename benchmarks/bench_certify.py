@@ -1,6 +1,6 @@
 """Certification, the generated gmpy2 engine and the symbolic caches against same-run baselines.
 
-Run: ``python benchmarks/bench_certify.py [--quick] [--rounds N] [--json FILE]
+Run: ``python -m benchmarks.bench_certify [--quick] [--rounds N] [--json FILE]
 [--skip-figure]``.
 
 Cases (CPU time of this process, `time.process_time`, so that other tenants of a shared

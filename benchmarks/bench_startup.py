@@ -1,6 +1,6 @@
 """Whole-process startup of `trajectory` and `sweep`, with a cold and a warm kernel cache.
 
-Run: ``python benchmarks/bench_startup.py [--runs N] [--json FILE]``.
+Run: ``python -m benchmarks.bench_startup [--runs N] [--json FILE]``.
 
 Each case runs the command line in a fresh Python process with ``EOS_SYMBOLIC_CACHE`` set
 to a new folder (cold: every kernel derived from the symbolic maps and compiled) and then

@@ -1,6 +1,6 @@
 """Point-steps per second of the float64 sweep engine against a plain numpy loop.
 
-Run: ``python benchmarks/bench_sweep.py [--quick] [--rounds N] [--json FILE]``.
+Run: ``python -m benchmarks.bench_sweep [--quick] [--rounds N] [--json FILE]``.
 
 Workload: the F2b concentration sweep, four-scalar reduced GD map (paper eq. 2) at
 eta = 0.2 on the 512 x 512 grid x, y in [0.05, 3.5]. In one process it times, interleaved

@@ -1,6 +1,6 @@
 """Steps per second of the compiled trajectory engine against same-run baselines.
 
-Run: ``python benchmarks/bench_trajectory.py [--quick] [--json FILE]``.
+Run: ``python -m benchmarks.bench_trajectory [--quick] [--json FILE]``.
 
 Map: four-scalar reduced GD map (paper eq. 2) at eta = 0.01 from the Figure 7b start
 (12.5, 0.05). For D = 30, 100, 1000 digits it times, in the same process and interleaved
