@@ -22,6 +22,7 @@ two mpfr runs.
 $\\sum \\log_{10} \\|J w\\|$ with $w$ renormalised) to predict how many digits a transient will
 cost before a run at high precision is started.
 """
+import ctypes
 import math
 import random
 from fractions import Fraction
@@ -30,8 +31,8 @@ import gmpy2
 import numpy as np
 
 from .backends import number, precision_scope
-from .iterate import Engine, escape_radius, escaped, locate_escape
 from .float_jit import CompiledKernels, module_ir, recorded
+from .iterate import Engine, escape_radius, escaped, locate_escape
 from .kernels import kernels_for
 from .precision import decimal_row
 from .record import exact_string, from_exact
@@ -146,9 +147,11 @@ class CompanionRunner:
         self.P = np.array([perturbed(eta, self._rng) for _ in range(K)])
         self._last, self._order = (None, None), recorded(self.kernels)
         m = len(self._order)  # reused buffers: (Q, Z) in and (E, D, lambda) out
-        buffers = [np.empty(2 * m), np.empty(3 * m)]
-        self._buffers = buffers, [b.ctypes.data for b in [self.P] + buffers]
-        self._index = {n: j for j, n in enumerate(self._order)}
+        self._qz, self._out = (ctypes.c_double * (2 * m))(), (ctypes.c_double * (3 * m))()
+        self._addresses = [self.P.ctypes.data] + [ctypes.addressof(b) for b in (self._qz,
+                                                                                self._out)]
+        self._slot = {n: m + j for j, n in enumerate(self._order)}  # of D in OUT
+        self._at = (None, None)  # the companions' array advanced last, and its address
         if self.kernels.hessian is not None:
             with precision_scope("float", 16):
                 self._hess_f = self.kernels.hessian.bind("float", [self.P])[0]
@@ -170,7 +173,8 @@ class CompanionRunner:
     def advance(self, state, n):
         u, V = state
         V = V.copy()
-        self.module.ensemble_at(V.ctypes.data, self._buffers[1][0], K, n)  # V: ours, K x nv
+        self._at = (V, V.ctypes.data)  # V: ours, K x nv; its address again for the row
+        self.module.ensemble_at(self._at[1], self._addresses[0], K, n)
         return self.primary.advance(u, n), V
 
     def escaped(self, state):
@@ -226,23 +230,27 @@ class CompanionRunner:
             obs["gap"] = self.primary.two_over_eta - obs["sharpness"]
         values, digits = decimal_row(obs, self.names, shown, t)
         got = [obs.get(n) for n in self._order]
-        (QZ, OUT), addresses = self._buffers
         # a non-finite value is compared as such by the kernel (no digits); None is nan
-        QZ[:] = [math.nan if v is None else float(v) for v in got] + [
+        self._qz[:] = [math.nan if v is None else float(v) for v in got] + [
             1.0 if v is not None and v == 0 else 0.0 for v in got]
         top = min(self.dps if self.sync is None else self.sync, self.dps, shown)
-        self.module.errors(V, *addresses, top, MARGIN)
-        m, out = len(got), OUT.tolist()
+        at = self._at[1] if self._at[0] is V else V.ctypes.data
+        P, QZ, OUT = self._addresses
+        self.module.errors_at(at, P, QZ, OUT, K, float(top), float(MARGIN))
+        m, out = len(got), self._out[:]
         self._last = (V, max(out[2 * m:2 * m + len(u)]))  # the state's loss, for later
-        counted = {n: int(out[m + j]) for n, j in self._index.items() if n in values}
+        slot = self._slot
+        for n, v in values.items():
+            if n != "step":
+                digits[n] = None if v is None else int(out[slot[n]])
         if not self.kernels.closed_form_eigenvalues:  # sharpness by a numeric eigen-solve
             top_eig = self._eigh([V[:, i] for i in range(V.shape[1])])
             for name, c in (("sharpness", top_eig), ("gap", 2.0 / self.P - top_eig)):
+                if values.get(name) is None:
+                    continue
                 err = float(np.max(np.abs(c - float(obs[name])))) if np.all(
                     np.isfinite(c)) else math.inf
-                counted[name] = self.digits(_loss(obs[name], err), shown)
-        digits.update({n: None if values[n] is None else counted[n] for n in values
-                       if n != "step"})
+                digits[name] = self.digits(_loss(obs[name], err), shown)
         return values, digits
 
     def _eigh(self, cols):

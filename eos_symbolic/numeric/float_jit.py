@@ -31,6 +31,7 @@ from llvmlite import ir
 
 from .llvm_emit import DOUBLE, I64, PTR, Emitter, initialise
 from .llvm_emit import address as _address
+
 LOG10_UC = math.log10(2.0 ** -53)  # of the float64 unit roundoff
 LANES = 4  # companions advanced together by `ensemble`
 
@@ -262,13 +263,12 @@ class CompiledKernels:
                       "probe": [vp] * 5 + [i64] * 3}
         self._fns = {name: ctypes.CFUNCTYPE(None, *args)(
             self._engine.get_function_address(name)) for name, args in signatures.items()}
+        # the raw kernels on addresses (K x coordinates float64 arrays, C order) and plain
+        # numbers, for callers that keep their buffers: one ctypes call and nothing else
+        self.ensemble_at, self.errors_at = self._fns["ensemble"], self._fns["errors"]
 
     def ensemble(self, V, P, n):
         self._fns["ensemble"](_address(V), _address(P), V.shape[0], int(n))
-
-    def ensemble_at(self, V, P, K, n):
-        """`ensemble` on the addresses V (K x coordinates float64, C order) and P."""
-        self._fns["ensemble"](V, P, K, n)
 
     def errors(self, V, P, QZ, OUT, top, margin):
         self._fns["errors"](_address(V), _address(P), _address(QZ), _address(OUT), V.shape[0],
