@@ -72,6 +72,15 @@ def test_lines_name_quantity_point_values_and_proofs():
     assert summary.headline(cert).endswith(f"certificate: |R(a')|{nb}<={nb}1.3e-8 on a box (Arb)")
 
 
+def test_close_constants_are_shown_with_the_digits_that_tell_them_apart():
+    close = _verdict("A5", "refuted", {}, {"point": {},
+                                           "claimed": "1.41421356237309504880168872420969807857",
+                                           "derived": "1.41421356237309504880168962350253024361"})
+    line = summary.headline(close).replace("\u00a0", " ")
+    claimed, derived = line.split("claimed ")[1].split(" vs derived ")
+    assert claimed != derived and claimed.startswith("1.41421356237309504880168")
+
+
 def test_long_lines_are_abbreviated_at_part_boundaries():
     text = "; ".join(f"kappa 0.{i}: a/k^3 med -0.1249{i}" for i in range(1, 10))
     short = summary.abbreviate(text, limit=80)

@@ -16,7 +16,8 @@ import mpmath
 SYMBOL = {"verified": "✔", "verified-numerically": "≈", "refuted": "✘", "inconclusive": "?"}
 #: No-break space: keeps a symbol with its word and a relation with its number when wrapping.
 NBSP = "\u00a0"
-LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic); "
+LEGEND = (f"✔{NBSP}verified: proved (exact algebra or Arb ball arithmetic) and the "
+          "proof re-checked by an independent routine; "
           f"≈{NBSP}verified-numerically: held at every sampled point at the stated precision, "
           f"no proof; ✘{NBSP}refuted: a counterexample (claimed vs derived value); "
           f"?{NBSP}inconclusive: could not decide (the reason is given)")
@@ -30,13 +31,27 @@ def number(text, digits=8):
 
     >>> number("-12.0"), number("0.000000919402488161232"), number("exact")
     ('-12', '9.1940249e-7', 'exact')"""
-    try:
-        v = mpmath.mpf(str(text))
-    except (TypeError, ValueError):
-        return str(text)
-    if v == int(v) and abs(v) < 10 ** 15:
-        return str(int(v))
-    return mpmath.nstr(v, digits)
+    with mpmath.workdps(max(digits, 15) + 5):
+        try:
+            v = mpmath.mpf(str(text))
+        except (TypeError, ValueError):
+            return str(text)
+        if v == int(v) and abs(v) < 10 ** 15:
+            return str(int(v))
+        return mpmath.nstr(v, digits)
+
+
+def numbers_apart(first, second, digits=8):
+    """Two numbers as text with `digits` significant digits, or with as many more as it takes
+    for the texts to differ (up to 60), so a refutation never reads "1.4142136 vs 1.4142136".
+
+    >>> numbers_apart("1.41421356237309504880168872", "1.41421356237309504880168962")
+    ('1.414213562373095048801689', '1.41421356237309504880169')"""
+    a, b = number(first, digits), number(second, digits)
+    while a == b and digits < 60 and a != str(first):
+        digits += 1
+        a, b = number(first, digits), number(second, digits)
+    return a, b
 
 
 #: Coordinates first, then parameters, in the paper's order.
@@ -78,8 +93,8 @@ def refutation(v, claim=None):
                  and k not in ("claimed", "derived", "verified", "quantity")}
     where = f" at {point_text(point)}" if isinstance(point, dict) and point else ""
     if "claimed" in cx and "derived" in cx:
-        return f"{quantity}{where}: claimed{NBSP}{number(cx['claimed'])} vs " \
-               f"derived{NBSP}{number(cx['derived'])}"
+        claimed, derived = numbers_apart(cx["claimed"], cx["derived"])
+        return f"{quantity}{where}: claimed{NBSP}{claimed} vs derived{NBSP}{derived}"
     parts = {k: val for k, val in cx.items() if isinstance(val, dict) and k != "point"
              and {"claimed", "derived_truncation"} <= set(val)}
     if parts:

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..errors import EosError
 from .analytic import composite, no_minimum_reason
-from .derivations import Derivation, basics, tuple_of
+from .derivations import Derivation, basics, fixed_point_rows, tuple_of
 from .minima import eos_minima, eos_range, minima_manifold, sharpness_on_minima
 from .orbits import fixed_points
 from .symbols import eta, t
@@ -42,14 +42,8 @@ def analytic_maps(model):
 
 def analytic_fixed_points(model):
     """Fixed-point sets with multipliers and flip conditions (exact)."""
-    rows = []
-    for fs in fixed_points(model):
-        where = (sp.Eq(fs.equation, 0) if fs.equation is not None
-                 else tuple_of(sp.Eq(v, p) for v, p in zip(model.coords, fs.point)))
-        param = tuple_of(sp.Eq(v, e) for v, e in (fs.param or {}).items())
-        rows.append(tuple_of([where, param, tuple_of(fs.multipliers), tuple_of(fs.flips)]))
     yield Derivation("fixed_points", "Fixed-point sets (where, parametrisation by u, "
-                     "multipliers, flip conditions)", tuple_of(rows),
+                     "multipliers, flip conditions)", fixed_point_rows(model),
                      "Multipliers are 1 - eta*mu for the eigenvalues mu of the gradient field's "
                      "Jacobian on the set. For an analytic loss the list holds the minima "
                      "curve and the isolated points with grad r = 0 that sympy solves for.")

@@ -58,16 +58,21 @@ def maps(model):
     yield Derivation("gd_map_2", "Two-step map F(F(p)), expanded", tuple_of(gd_map_2(model)))
 
 
-def orbits(model):
-    """Fixed-point sets with multipliers and flips; the factored period-2 condition."""
+def fixed_point_rows(model):
+    """One row per fixed-point set: (where, parametrisation, multipliers, flip conditions)."""
     rows = []
     for fs in fixed_points(model):
         where = (sp.Eq(fs.equation, 0) if fs.equation is not None
                  else tuple_of(sp.Eq(v, p) for v, p in zip(model.coords, fs.point)))
         param = tuple_of(sp.Eq(v, e) for v, e in (fs.param or {}).items())
         rows.append(tuple_of([where, param, tuple_of(fs.multipliers), tuple_of(fs.flips)]))
+    return tuple_of(rows)
+
+
+def orbits(model):
+    """Fixed-point sets with multipliers and flips; the factored period-2 condition."""
     yield Derivation("fixed_points", "Fixed-point sets (where, parametrisation by u, multipliers, "
-                     "flip conditions)", tuple_of(rows),
+                     "flip conditions)", fixed_point_rows(model),
                      "Multipliers are 1 - eta*mu for the eigenvalues mu of the gradient field's "
                      "Jacobian on the set; a flip (multiplier -1) happens at eta = 2/mu.")
     tc = two_cycles(model)
