@@ -82,7 +82,7 @@ def cmd_concentration(args):
     start = time.perf_counter()
     cert = prove_concentration(kappa, x_range, parts, processes=args.processes,
                                log=None if args.quiet else _log(start),
-                               checkpoint=args.checkpoint, dx=args.dx)
+                               checkpoint=args.checkpoint, dx=args.dx, chunks=args.chunks)
     print(summary(cert))
     write_json(args.json, cert)
     return 0 if cert["status"] == "proved" else 1
@@ -94,20 +94,27 @@ def summary(cert):
     head = (f"eta = {eta[0]}" if eta[0] == eta[1] else f"eta in [{eta[0]}, {eta[1]}]")
     lines = [f"certify concentration, {cert['model']}, {head}: {cert['status']} "
              f"({cert['seconds']} s)"]
+    groups = {}
     for p in cert["parts"]:
-        side = "xy - 1 > 0" if p["sign"] > 0 else "xy - 1 < 0"
-        cap, ch = p["capture_proof"], p.get("chains", {})
-        zone = p.get("zone", {})
-        lines.append(f"  start x in [{cert['x'][0]}, {cert['x'][1]}], xy in [{p['xy'][0]}, "
-                     f"{p['xy'][1]}] ({side}): {p['status']}; "
-                     f"{(len(p['breaks']['x']) - 1) * (len(p['breaks']['xy']) - 1)} pieces, "
-                     f"{ch.get('steps', 0)} chain two-steps, {len(zone.get('cells', []))} "
-                     f"zone cells, capture set {cap['cells']} cells (rho = "
-                     f"{float(Fraction(cap['rho'])):.10f}, C = {float(Fraction(cap['C'])):.5g})"
-                     f"; in K within {p.get('two_steps_bound', '?')} two-steps")
-        for key in ("capture_proof", "chains", "zone"):
-            if p.get(key, {}).get("failure"):
-                lines.append(f"    {key} failed: {p[key]['failure']}")
+        groups.setdefault(tuple(p["xy"]), []).append(p)
+    for xy, ps in groups.items():
+        side = "xy - 1 > 0" if ps[0]["sign"] > 0 else "xy - 1 < 0"
+        status = "proved" if all(p["status"] == "proved" for p in ps) else "failed"
+        pieces = sum((len(p["breaks"]["x"]) - 1) * (len(p["breaks"]["xy"]) - 1) for p in ps)
+        rho = max(float(Fraction(p["capture_proof"]["rho"])) for p in ps)
+        C = max(float(Fraction(p["capture_proof"]["C"])) for p in ps)
+        zone = sum(len(p.get("zone", {}).get("cells", [])) for p in ps)
+        depth = max((p.get("two_steps_bound", 0) for p in ps), default=0)
+        lines.append(f"  start x in [{cert['x'][0]}, {cert['x'][1]}], xy in [{xy[0]}, "
+                     f"{xy[1]}] ({side}): {status}; {len(ps)} part(s), {pieces} pieces, "
+                     f"{_total(ps, 'chains', 'steps')} chain two-steps, {zone} zone cells, capture "
+                     f"sets {_total(ps, 'capture_proof', 'cells')} cells (rho <= {rho:.10f}, C <= "
+                     f"{C:.5g}); in K within {depth} two-steps")
+        for p in ps:
+            for key in ("capture_proof", "chains", "zone"):
+                if p.get(key, {}).get("failure"):
+                    lines.append(f"    x from {float(Fraction(p['breaks']['x'][0])):.6f}: "
+                                 f"{key} failed: {p[key]['failure']}")
     if cert["status"] == "proved":
         lo, hi = (Fraction(v) for v in cert["limit_a_over_kappa3"])
         g0, g1 = (Fraction(v) for v in cert["gap_over_eta"])
@@ -119,6 +126,10 @@ def summary(cert):
     return "\n".join(lines)
 
 
+def _total(parts, key, sub):
+    return sum(p.get(key, {}).get(sub, 0) for p in parts)
+
+
 def cmd_recheck(args):
     from ..rigorous.recheck import recheck_certificate
     check_outputs(args, "json")
@@ -127,7 +138,8 @@ def cmd_recheck(args):
     except (OSError, ValueError) as exc:
         raise EosError(f"recheck {args.file}: cannot read a JSON certificate ({exc})") from None
     start = time.perf_counter()
-    rep = recheck_certificate(cert, progress=None if args.quiet else _log(start))
+    rep = recheck_certificate(cert, progress=None if args.quiet else _log(start),
+                              fail_fast=args.fail_fast)
     for c in rep.checks:
         print(f"  {'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}")
     print(f"recheck {args.file}: {'valid' if rep.valid else 'INVALID'} ({rep.seconds} s)")
@@ -163,8 +175,10 @@ def register(cs, common):
     s.add_argument("--box", required=True, help="x=LO:HI,xy=LO:HI or x=LO:HI,dxy=LO:HI "
                    "(|xy - 1| in [LO, HI], both sides); LO/HI may be xcheck+NUM")
     s.add_argument("--dx", help="width of the start pieces in x (default kappa^3/2)")
-    s.add_argument("--processes", type=int, default=1, help="parts (signs of xy - 1) in "
-                   "parallel processes")
+    s.add_argument("--chunks", type=int, default=1, help="cut the x range into this many "
+                   "parts, each proved on its own (batches for --processes and checkpoints)")
+    s.add_argument("--processes", type=int, default=1, help="prove parts (x chunks, signs "
+                   "of xy - 1) in this many processes")
     s.add_argument("--checkpoint", metavar="FILE", help="save finished parts here; rerun "
                    "resumes")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -174,6 +188,7 @@ def register(cs, common):
     s = cs.add_parser("recheck", help="re-verify a concentration certificate independently")
     s.add_argument("file")
     s.add_argument("--quiet", action="store_true")
+    s.add_argument("--fail-fast", action="store_true", help="stop at the first failed check")
     s.add_argument("--json", metavar="FILE", help="write the re-check report here")
     s.set_defaults(func=cmd_recheck)
 

@@ -19,10 +19,12 @@ re-verifies it with independent code.
 """
 import json
 import math
+import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import sympy as sp
 
 from ..errors import EosError
@@ -65,17 +67,20 @@ def gap_interval(A_range, kappa_range, model="four-scalar", dps=60):
 
 
 def peak_height(kappa_value, sign, A_range, B_range, model="four-scalar"):
-    """Largest |B| along float64 orbits from the start region's corners (numerics: sizes K)."""
+    """Largest |B| along float64 orbits from a 5 x 5 grid of the start region (B of the
+    part's `sign`; numerics that size K, no soundness rests on them)."""
     two = float_two_step(model, float(kappa_value))
     top = 0.0
-    for A0 in (float(A_range[0]), float(A_range[1])):
-        for B0 in (float(B_range[0]), float(B_range[1])):
-            U, B = A0 - 2 * B0 * B0, B0
+    for A0 in np.linspace(float(A_range[0]), float(A_range[1]), 5):
+        for s0 in np.linspace(float(B_range[0]), float(B_range[1]), 5):
+            B0 = sign * s0
+            U, B, high = A0 - 2 * B0 * B0, B0, abs(B0)
             for _ in range(20000):
                 U, B, _ = two(U, B)
-                top = max(top, abs(B))
-                if abs(B) < 0.9 * top:
+                high = max(high, abs(B))
+                if abs(B) < 0.9 * high:
                     break
+            top = max(top, high)
     return top
 
 
@@ -173,31 +178,42 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
 
 def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=None,
                         p_ratio=Fraction(3, 2), processes=1, dps=30, log=None,
-                        checkpoint=None):
+                        checkpoint=None, chunks=1):
     """Prove the concentration statement for the start set and kappa range (module docstring);
-    `p_ranges` one xy interval per sign; parts run in `processes` processes; with
-    `checkpoint` (a file) finished parts are saved (atomically, fingerprinted by the
-    settings) and a rerun with the same settings loads them instead of proving again."""
+    `p_ranges` one xy interval per sign. Each sign's x range is cut into `chunks` equal
+    parts, each proved on its own (capture set sized to its own orbits); parts run in
+    `processes` processes (progress lines tagged by part); with `checkpoint` (a file) each
+    finished part is saved (atomically, fingerprinted by its settings) and a rerun loads it
+    instead of proving it again."""
     t0 = time.perf_counter()
     kappa_range = tuple(Fraction(k) for k in kappa_range)
     x_range = tuple(Fraction(v) for v in x_range)
     dx = Fraction(dx) if dx is not None else Fraction(1, 2) * min(kappa_range) ** 3
-    jobs = [(model, kappa_range, x_range, tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
-            for pr in p_ranges]
-    keys = [fingerprint([str(v) for v in (model, *kappa_range, *x_range, *job[3], dx, p_ratio,
+    cuts = [x_range[0] + (x_range[1] - x_range[0]) * i / chunks for i in range(chunks + 1)]
+    jobs = [(model, kappa_range, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
+            for pr in p_ranges for x0, x1 in zip(cuts, cuts[1:])]
+    keys = [fingerprint([str(v) for v in (model, *kappa_range, *job[2], *job[3], dx, p_ratio,
                                            dps)]) for job in jobs]
     saved = _load_checkpoint(checkpoint)
-    todo = [(key, job) for key, job in zip(keys, jobs) if key not in saved]
+    todo = [(key, job) for key, job in zip(keys, jobs)
+            if saved.get(key, {}).get("status") != "proved"]  # failed parts are retried
     if log and len(todo) < len(jobs):
-        log(f"checkpoint {checkpoint}: {len(jobs) - len(todo)} part(s) loaded")
+        log(f"checkpoint {checkpoint}: {len(jobs) - len(todo)} of {len(jobs)} part(s) loaded")
     if processes > 1 and len(todo) > 1:
         import multiprocessing as mp
+        tasks = [(key, job, PartLog(f"part {n + 1}/{len(todo)}") if log else None)
+                 for n, (key, job) in enumerate(todo)]
         with mp.get_context("spawn").Pool(min(processes, len(todo))) as pool:
-            for (key, _), rec in zip(todo, pool.starmap(prove_part, [j for _, j in todo])):
+            for key, rec in pool.imap_unordered(_run_part, tasks):
                 saved[key] = rec
                 _save_checkpoint(checkpoint, saved)
+                if log:
+                    log(f"{sum(k in saved for k in keys)}/{len(jobs)} parts done")
     else:
-        for key, job in todo:
+        for n, (key, job) in enumerate(todo):
+            if log and len(todo) > 1:
+                log(f"part {n + 1}/{len(todo)}: x in [{float(job[2][0]):.6f}, "
+                    f"{float(job[2][1]):.6f}]")
             saved[key] = prove_part(*job, log=log)
             _save_checkpoint(checkpoint, saved)
     parts = [saved[key] for key in keys]
@@ -216,6 +232,22 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
                               "holds": bool(0 < g[0] and g[1] < Fraction(20, 3))}
     cert["seconds"] = round(time.perf_counter() - t0, 1)
     return cert
+
+
+class PartLog:
+    """Progress lines of one part on stderr (picklable, for worker processes)."""
+
+    def __init__(self, tag):
+        self.tag, self.t0 = tag, time.time()
+
+    def __call__(self, msg):
+        print(f"[{time.time() - self.t0:7.1f} s] {self.tag}: {msg.strip()}", file=sys.stderr,
+              flush=True)
+
+
+def _run_part(task):
+    key, job, log = task
+    return key, prove_part(*job, log=log)
 
 
 def _load_checkpoint(path):

@@ -77,6 +77,10 @@ class _Part:
         self.breaks = [_q(v) for v in cap["breaks"]]
         self.chain = dict(self.frame, d0=Fraction(1), d2=Fraction(0))
         self.top = self.breaks[-1]
+        self.name = (f"part {'+' if self.sign > 0 else '-'} x from "
+                     f"{float(_q(part['breaks']['x'][0])):.6f}")
+        self.xs = [_q(v) for v in part["breaks"]["x"]]
+        self.ps = [_q(v) for v in part["breaks"]["xy"]]
 
     def width(self, s):
         return self.frame["d0"] + self.frame["d2"] * s * s
@@ -249,6 +253,8 @@ def recheck_certificate(cert, prec=128, progress=None, fail_fast=False):
 
 
 def _recheck(cert, rep, prec, progress):
+    """Cheap checks first (tilings, limit, sharpness gap), then the chains, the capture
+    cells and the zone cells, so a fail-fast re-check of a bad certificate stops early."""
     import flint
     log = progress or (lambda *args: None)
     if cert.get("kind") != "concentration" or cert.get("status") != "proved":
@@ -256,96 +262,107 @@ def _recheck(cert, rep, prec, progress):
         return
     model = cert.get("model", "four-scalar")
     kappa_range = tuple(_q(k) for k in cert["kappa"])
-    x_lo, x_hi = (_q(v) for v in cert["x"])
     tm = TwoStepRecheck(model)
-    starts = _start_program(model)
     with flint.ctx.workprec(prec):
-        limits = []
-        for part in cert["parts"]:
-            P = _Part(cert, part)
-            name = f"part {'+' if P.sign > 0 else '-'}"
-            rep.add(f"{name}: kappa", P.kappa == kappa_range, "capture set at the kappa range")
-            xs = [_q(v) for v in part["breaks"]["x"]]
-            ps = [_q(v) for v in part["breaks"]["xy"]]
-            lo, hi = (_q(v) for v in part["xy"])
-            rep.add(f"{name}: start tiling",
-                    xs[0] == x_lo and xs[-1] == x_hi and ps[0] == lo and ps[-1] == hi
-                    and all(p < q for p, q in zip(xs, xs[1:]))
-                    and all(p < q for p, q in zip(ps, ps[1:])) and (hi < 1 or lo > 1)
-                    and (lo > 1) == (P.sign > 0) and lo > 0 and x_lo ** 2 > hi,
-                    f"{len(xs) - 1} x {len(ps) - 1} pieces")
+        parts = [(_Part(cert, part), part) for part in cert["parts"]]
+        _check_tiling(rep, cert, parts, kappa_range)
+        _check_limit(rep, cert, [P for P, _ in parts], model, kappa_range)
+        starts = _start_program(model)
+        for P, part in parts:
+            name = P.name
+            zi = _ZoneIndex(P, part["zone"]) if "zone" in part else None
+            _check_chains(rep, tm, starts, P, part, zi, kappa_range, log)
             cp = part["capture_proof"]
             rho, C = _q(cp["rho"]), _q(cp["C"])
             cells = _cells_from_codes(P, cp["codes"])
-            bad = []
+            bad = None
             for i, c in enumerate(cells):
                 if i % 5000 == 0:
                     log(f"  recheck {name}: capture cell {i}/{len(cells)}")
                 if not _capture_cell_ok(tm, P, c[0], c[1], rho, C):
-                    bad.append(c)
+                    bad = c
                     break
-            rep.add(f"{name}: capture set", rho < 1 and not bad,
+            rep.add(f"{name}: capture set", rho < 1 and bad is None,
                     f"{len(cells)} cells, rho = {float(rho):.12g}, C = {float(C):.6g}"
-                    + (f"; first failing cell {bad[0]}" if bad else ""))
-            zi = None
-            if "zone" in part:
-                zd = part["zone"]
-                zi = _ZoneIndex(P, zd)
-                edges_ok = (all(p < q for p, q in zip(zi.edges, zi.edges[1:]))
-                            and zi.edges[0] <= P.width(zi.rows[0]) and zi.rows[-1] <= P.top
-                            and all(p < q for p, q in zip(zi.rows, zi.rows[1:])))
-                bad = []
-                for i, (r, k) in enumerate(sorted(zi.cells)):
-                    if i % 5000 == 0:
-                        log(f"  recheck {name}: zone cell {i}/{len(zi.cells)}")
-                    if not _zone_cell_ok(tm, P, zi, *zi.box(r, k), abs(k)):
-                        bad.append((r, k))
-                        break
-                rep.add(f"{name}: zone", edges_ok and not bad,
-                        f"{len(zi.cells)} cells" + (f"; first failing cell {bad[0]}" if bad
-                                                   else ""))
-            trees = part["chains"]["trees"]
-            pieces = [(x0, x1, p0, p1) for x0, x1 in zip(xs, xs[1:])
-                      for p0, p1 in zip(ps, ps[1:])]
-            ok = len(trees) == len(pieces)
-            for i, ((x0, x1, p0, p1), tree) in enumerate(zip(pieces, trees)):
-                if not ok:
+                    + (f"; first failing cell {bad}" if bad else ""))
+            if zi is None:
+                continue
+            edges_ok = (all(p < q for p, q in zip(zi.edges, zi.edges[1:]))
+                        and zi.edges[0] <= P.width(zi.rows[0]) and zi.rows[-1] <= P.top
+                        and all(p < q for p, q in zip(zi.rows, zi.rows[1:])))
+            bad = None
+            for i, (r, k) in enumerate(sorted(zi.cells)):
+                if i % 5000 == 0:
+                    log(f"  recheck {name}: zone cell {i}/{len(zi.cells)}")
+                if not _zone_cell_ok(tm, P, zi, *zi.box(r, k), abs(k)):
+                    bad = (r, k)
                     break
-                if i % 1000 == 0:
-                    log(f"  recheck {name}: chain {i}/{len(pieces)}")
-                Ab, Bb = _values(starts, (x0, x1), (p0, p1), kappa_range)
-                if not (Ab.is_finite() and Bb.is_finite()):
-                    ok = False
-                    break
-                ok = _replay(tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), kappa_range],
-                             tree)
-                if not ok:
-                    rep.add(f"{name}: chains", False, f"piece {i} does not reach K")
-            if ok:
-                rep.add(f"{name}: chains", True, f"{len(pieces)} chains replayed")
-            elif len(trees) != len(pieces):
-                rep.add(f"{name}: chains", False, "one chain per start piece expected")
-            f = P.frame
-            limits.append((f["origin"] - f["d0"], f["origin"] + f["d0"]))
-        lo = min(v[0] for v in limits)
-        hi = max(v[1] for v in limits)
-        claimed = tuple(_q(v) for v in cert["limit_a_over_kappa3"])
-        rep.add("limit interval", claimed[0] <= lo and hi <= claimed[1],
-                f"a/kappa^3 in [{float(lo):.8g}, {float(hi):.8g}]")
-        gp = gap_program(model)
-        g_lo, g_hi = None, None
-        for i in range(64):
-            A_ = (lo + (hi - lo) * i / 64, lo + (hi - lo) * (i + 1) / 64)
-            v, = _values(gp, A_, kappa_range)
-            if not v.is_finite():
-                rep.add("sharpness gap", False, "not enclosed")
-                break
-            pl, ph = exact_bounds(v)
-            g_lo = pl if g_lo is None else min(g_lo, pl)
-            g_hi = ph if g_hi is None else max(g_hi, ph)
-        else:
-            cg = tuple(_q(v) for v in cert["gap_over_eta"])
-            rep.add("sharpness gap", cg[0] <= g_lo and g_hi <= cg[1] and 0 < g_lo
-                    and (not cert.get("claim_band", {}).get("holds")
-                         or g_hi < Fraction(20, 3)),
-                    f"(2/eta - S)/eta in [{float(g_lo):.8g}, {float(g_hi):.8g}]")
+            rep.add(f"{name}: zone", edges_ok and bad is None,
+                    f"{len(zi.cells)} cells" + (f"; first failing cell {bad}" if bad else ""))
+
+
+def _check_tiling(rep, cert, parts, kappa_range):
+    """Each part's start pieces tile its x range times its xy range (one side of 1,
+    x > y > 0); for each xy range the parts' x ranges tile the certificate's x range."""
+    x_lo, x_hi = (_q(v) for v in cert["x"])
+    groups = {}
+    for P, part in parts:
+        xs, ps = P.xs, P.ps
+        lo, hi = (_q(v) for v in part["xy"])
+        groups.setdefault((lo, hi), []).append((xs[0], xs[-1]))
+        rep.add(f"{P.name}: kappa", P.kappa == kappa_range, "capture set at the kappa range")
+        rep.add(f"{P.name}: start pieces",
+                ps[0] == lo and ps[-1] == hi and all(p < q for p, q in zip(xs, xs[1:]))
+                and all(p < q for p, q in zip(ps, ps[1:])) and (hi < 1 or lo > 1)
+                and (lo > 1) == (P.sign > 0) and lo > 0 and xs[0] ** 2 > hi,
+                f"x in [{float(xs[0]):.8g}, {float(xs[-1]):.8g}]: {len(xs) - 1} x "
+                f"{len(ps) - 1} pieces")
+    for (lo, hi), ranges in groups.items():
+        ranges.sort()
+        rep.add(f"xy in [{float(lo):.6g}, {float(hi):.6g}]: x tiling",
+                ranges[0][0] == x_lo and ranges[-1][1] == x_hi
+                and all(r[1] == q[0] for r, q in zip(ranges, ranges[1:])),
+                f"{len(ranges)} part(s) from x = {float(x_lo):.8g} to {float(x_hi):.8g}")
+
+
+def _check_chains(rep, tm, starts, P, part, zi, kappa_range, log):
+    """Replay one chain per start piece from its chart image (enclosed here)."""
+    trees = part["chains"]["trees"]
+    pieces = [(x0, x1, p0, p1) for x0, x1 in zip(P.xs, P.xs[1:])
+              for p0, p1 in zip(P.ps, P.ps[1:])]
+    if len(trees) != len(pieces):
+        rep.add(f"{P.name}: chains", False, "one chain per start piece expected")
+        return
+    for i, ((x0, x1, p0, p1), tree) in enumerate(zip(pieces, trees)):
+        if i % 1000 == 0:
+            log(f"  recheck {P.name}: chain {i}/{len(pieces)}")
+        Ab, Bb = _values(starts, (x0, x1), (p0, p1), kappa_range)
+        if not (Ab.is_finite() and Bb.is_finite() and _replay(
+                tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), kappa_range], tree)):
+            rep.add(f"{P.name}: chains", False, f"piece {i} does not reach K")
+            return
+    rep.add(f"{P.name}: chains", True, f"{len(pieces)} chains replayed")
+
+
+def _check_limit(rep, cert, parts, model, kappa_range):
+    """Limit interval from the capture sets' frames; the sharpness gap on it (C3's S)."""
+    lo = min(P.frame["origin"] - P.frame["d0"] for P in parts)
+    hi = max(P.frame["origin"] + P.frame["d0"] for P in parts)
+    claimed = tuple(_q(v) for v in cert["limit_a_over_kappa3"])
+    rep.add("limit interval", claimed[0] <= lo and hi <= claimed[1],
+            f"a/kappa^3 in [{float(lo):.8g}, {float(hi):.8g}]")
+    gp = gap_program(model)
+    g_lo, g_hi = None, None
+    for i in range(64):
+        v, = _values(gp, (lo + (hi - lo) * i / 64, lo + (hi - lo) * (i + 1) / 64),
+                     kappa_range)
+        if not v.is_finite():
+            rep.add("sharpness gap", False, "not enclosed")
+            return
+        pl, ph = exact_bounds(v)
+        g_lo = pl if g_lo is None else min(g_lo, pl)
+        g_hi = ph if g_hi is None else max(g_hi, ph)
+    cg = tuple(_q(v) for v in cert["gap_over_eta"])
+    rep.add("sharpness gap", cg[0] <= g_lo and g_hi <= cg[1] and 0 < g_lo
+            and (not cert.get("claim_band", {}).get("holds") or g_hi < Fraction(20, 3)),
+            f"(2/eta - S)/eta in [{float(g_lo):.8g}, {float(g_hi):.8g}]")
