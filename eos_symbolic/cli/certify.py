@@ -2,7 +2,8 @@
 
 Subcommands: ``two-cycle`` / ``orbit`` (Krawczyk), ``flip`` (interval Newton over an eta
 interval), ``remainder`` (expansion remainder bound), ``band`` (Phase-2 band, two-step),
-``inequality`` (branch-and-bound on a box). Each prints a summary and, with ``--json FILE``,
+``inequality`` (branch-and-bound on a box); ``concentration``, ``recheck`` and
+``tightest-band`` (`cli.concentration`). Each prints a summary and, with ``--json FILE``,
 the full certificate. Exit code 0 when the statement is proved, 1 when refuted or undecided.
 """
 import re
@@ -236,3 +237,6 @@ def register(sub):
     s.add_argument("--box", required=True, help="x=LO:HI,y=LO:HI,...")
     s.add_argument("--budget", type=int, default=20000)
     s.set_defaults(func=cmd_inequality)
+
+    from .concentration import register as register_concentration
+    register_concentration(cs, common)

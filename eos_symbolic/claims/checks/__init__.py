@@ -10,6 +10,7 @@
   Arb proof by default);
 - `figures`: sweeps, basins and bifurcation figures;
 - `certificates`: the `--certify` paths that turn Arb certificates into verdicts;
+- `concentration`: the stored proved instances of C14-C17 added to their evidence;
 - `optimizers`: claims naming an update rule (stability threshold, limit sharpness).
 
 Every checker is ``fn(claim, ctx) -> Verdict``.
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from . import (
     certificates,
+    concentration,
     figures,
     formulas,
     invariant,

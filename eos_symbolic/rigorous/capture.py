@@ -1,0 +1,227 @@
+r"""The capture lemma on a set K around the slow manifold, proved on Arb boxes.
+
+K (one sign of b; the two-step map keeps it, C11) is the rectangle $|Z| \le 1$,
+$0 \le s = |B| \le s_{top}$ in a `scaled_map.Frame` that follows the slow manifold:
+
+$$K = \{\, |U - U_0 - \psi(B, \kappa)| \le d_0 + d_2 B^2,\ |B| \le s_{top} \,\}.$$
+
+**Lemma.** If for every point of K the two-step map F satisfies (i) $F(K) \subseteq K$,
+(ii) $|b''| \le \rho |b|$ with $\rho < 1$ and (iii) $|a'' - a| \le C b^2$, then every orbit
+entering K converges: $|b_n| \le \rho^n |b_0| \to 0$, $\sum |a_{n+1} - a_n| \le
+C b_0^2 / (1 - \rho^2)$, so $a_n \to a_\infty$, and $(a_\infty, 0) \in K$ (closed), i.e.
+$a_\infty / \kappa^3 \in [U_0 - d_0, U_0 + d_0]$ (at B = 0, U = $a/\kappa^3$). The odd
+iterates follow by continuity of the one-step map, which fixes b = 0.
+
+`design_capture_set` fits the frame to a float64 orbit on the slow manifold (numerics; no
+soundness rests on it); `prove_capture` proves (i)-(iii) by tiling K with cells (slabs in s,
+then bisection recorded as a preorder code) whose enclosed images (`ScaledTwoStep.image`)
+lie in K with $0 < \hat B < 1$.
+"""
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ..errors import EosError
+from .scaled_map import Frame, ScaledTwoStep, bounds, float_two_step
+
+
+def decimal(q, digits=9, up=None):
+    """`q` rounded to `digits` significant decimal digits (down / up / nearest), exact."""
+    q = Fraction(q)
+    if q == 0:
+        return q
+    e = len(str(abs(q.numerator) // abs(q.denominator))) if abs(q) >= 1 else \
+        -len(str(abs(q.denominator) // abs(q.numerator))) + 1
+    scale = Fraction(10) ** (digits - e)
+    n = q * scale
+    n = (n.__floor__() if up is False else n.__ceil__() if up else round(n))
+    return Fraction(n) / scale
+
+
+@dataclass(frozen=True)
+class CaptureSet:
+    """K for one `sign` of b and kappa in `kappa` = (lo, hi): the frame, the top `s_top`
+    and the slab `breaks` 0 = s_0 < ... < s_n = s_top that start the tiling."""
+
+    sign: int
+    kappa: tuple
+    frame: Frame
+    breaks: tuple
+
+    @property
+    def s_top(self):
+        return self.breaks[-1]
+
+    @property
+    def limit(self):
+        r"""Interval of $a_\infty / \kappa^3$ for orbits captured by K (the lemma)."""
+        f = self.frame
+        return f.origin - f.d0, f.origin + f.d0
+
+    def chain_frame(self):
+        """The frame with the same shear and unit width: V = U - U_0 - psi(B)."""
+        f = self.frame
+        return Frame(f.origin, Fraction(1), Fraction(0), f.shear, f.kappa_ref)
+
+    def contains(self, v, s):
+        r"""Is the box v = (lo, hi) (in `chain_frame` coordinates) x s = (lo, hi) in K?
+        Exact: $v / \delta(s)$ is monotone in v and in s on the box's corners."""
+        if s[0] < 0 or s[1] > self.s_top:
+            return False
+        f = self.frame
+        z = [x / (f.d0 + f.d2 * t * t) for x in v for t in s]
+        return -1 <= min(z) and max(z) <= 1
+
+    def cell(self, z, s):
+        """The (Z, B, kappa) box of a cell z x s (s = |B|)."""
+        bs = s if self.sign > 0 else (-s[1], -s[0])
+        return [tuple(z), tuple(bs), tuple(self.kappa)]
+
+    def to_dict(self):
+        return {"sign": self.sign, "kappa": [str(k) for k in self.kappa],
+                "frame": self.frame.to_dict(), "breaks": [str(x) for x in self.breaks]}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(int(d["sign"]), tuple(Fraction(k) for k in d["kappa"]),
+                   Frame.from_dict(d["frame"]), tuple(Fraction(x) for x in d["breaks"]))
+
+
+def slow_manifold(kappa_value, sign, s_top, model="four-scalar"):
+    """Float64 points (s, U), s increasing, of the two-step orbit along the slow manifold for
+    one sign of b, from above `s_top` down to s ~ 1e-3: the part after |B| last increases
+    (transients, even chaotic ones, cut), from ever higher starts until it reaches s_top."""
+    step = float_two_step(model, float(kappa_value))
+    A = 2.0 * s_top ** 2 + 5.0
+    for _ in range(30):
+        U, B, pts = A, sign * 0.1, []
+        for _ in range(4_000_000):
+            U, B, _ = step(U, B)
+            if not (np.isfinite(U) and abs(B) < 50 * s_top + 10):
+                break
+            pts.append((abs(B), U))
+            if abs(B) < 1e-3 and len(pts) > 10:
+                arr = np.array(pts)
+                rises = np.nonzero(np.diff(arr[:, 0]) > 0)[0]
+                arr = arr[(rises[-1] + 1 if len(rises) else 0) + 300:]
+                if len(arr) and arr[0, 0] >= s_top:
+                    return arr[::-1]
+                break
+        A *= 1.2
+    raise EosError(f"slow manifold: no clean orbit reaching |B| = {s_top} at kappa = "
+                   f"{kappa_value} (the start box may reach the chaotic region)")
+
+
+def design_capture_set(kappa, sign, s_top, d0=Fraction(1, 1000), d2=None, degree=12,
+                       model="four-scalar"):
+    r"""K around the slow manifold up to s = `s_top`: origin and shear psi (powers
+    2..`degree`, scaled by $(\kappa/\kappa_r)^2$) fitted by weighted least squares to
+    float64 orbits at the ends of the kappa range; width $d_0 + d_2 s^2$ with $d_2$ default
+    such that the width is 1/40 at the top (below the $\hat B < 1$ limit) but at most
+    $8 d_0$: across the manifold Z contracts by about $16 (1 - \hat B^2) B^2$ per two-step,
+    while the width shrinks by $d_2 (1 - \hat B^2) B^2$, so $d_2 < 16\,\delta$ is needed."""
+    kappa = tuple(Fraction(k) for k in kappa)
+    kref = max(kappa)
+    # near b = 0 the width may shrink at most as fast as the transverse contraction, whose
+    # rate is about 16 times the shrinking of delta: d2 / delta(0) < 16 (half of it kept)
+    d2 = Fraction(d2) if d2 is not None else min(8 * Fraction(d0), max(
+        Fraction(0), (Fraction(1, 40) - d0) / decimal(Fraction(s_top) ** 2, 4)))
+    rows, rhs, weights, origins = [], [], [], []
+    for k in sorted(set(kappa)):
+        pts = slow_manifold(k, sign, float(s_top), model)
+        s, U = pts[:, 0], pts[:, 1]
+        origins.append(float(np.median(U[s < 2e-3])))
+        grid = np.concatenate([np.linspace(0, 1, 400), np.linspace(1, float(s_top), 800)])
+        Ug = np.interp(grid, s, U) - origins[-1]
+        r = float(k / kref) ** 2
+        t = sign * grid / float(s_top)  # a scaled variable keeps the fit well conditioned
+        rows.append(np.vstack([r * t ** i for i in range(2, degree + 1)]).T)
+        rhs.append(Ug)
+        weights.append(1 / (float(d0) + float(d2) * grid ** 2))
+    X, y, w = np.vstack(rows), np.concatenate(rhs), np.concatenate(weights)
+    coef = np.linalg.lstsq(X * w[:, None], y * w, rcond=None)[0]
+    top = Fraction(s_top)
+    shear = tuple(decimal(Fraction(float(c)), 12) / top ** i for i, c in enumerate(coef, 2))
+    origin = decimal(Fraction(float(np.mean(origins))), 10)
+    breaks, t = [Fraction(0)], 0.0
+    while t < float(s_top):
+        t = min(float(s_top), t + 0.02 + 0.03 * t)
+        breaks.append(decimal(Fraction(t), 4))
+    breaks[-1] = Fraction(s_top)
+    return CaptureSet(sign, kappa, Frame(origin, Fraction(d0), d2, shear, kref), tuple(breaks))
+
+
+@dataclass
+class CaptureProof:
+    """Outcome of `prove_capture`: `status` proved | failed, the set, per-slice cell codes
+    (preorder: "v"/"s" split V / s at the midpoint, "." a proved cell), `rho` and `C` (exact
+    rational upper bounds of |b''/b| and |a'' - a|/b^2 on K), cells, seconds, and for a
+    failure the offending cell with the reason."""
+
+    status: str
+    capture: CaptureSet
+    codes: list = field(default_factory=list)
+    rho: Fraction = None
+    C: Fraction = None
+    cells: int = 0
+    seconds: float = 0.0
+    failure: dict = None
+
+
+def prove_capture(K, model="four-scalar", dps=30, max_depth=16, progress=None,
+                  band=False):
+    r"""Prove the capture lemma's hypotheses (i)-(iii) on K (see the module docstring).
+    With `band`, only $|Z''| \le 1$ on every cell (the Phase-2 band of `phase2_band`, whose
+    top edge is a line of constant a, which the two-step map only lowers)."""
+    start = time.perf_counter()
+    fmap = ScaledTwoStep(model)
+    rho, C, count, codes = Fraction(0), Fraction(0), 0, []
+    with fmap.bound(dps):
+        for j in range(len(K.breaks) - 1):
+            code, stack = [], [((Fraction(-1), Fraction(1)), (K.breaks[j], K.breaks[j + 1]), 0)]
+            while stack:
+                z, s, depth = stack.pop()
+                count += 1
+                im = fmap.image(K.cell(z, s), K.frame)
+                reason = _reject(im, K, band)
+                if reason is None:
+                    code.append(".")
+                    rho = max(rho, bounds(abs(im.Bhat))[1])
+                    C = max(C, bounds(abs(im.Ahat))[1])
+                    continue
+                if depth >= max_depth:
+                    return CaptureProof("failed", K, codes, rho, C, count,
+                                        time.perf_counter() - start,
+                                        {"slab": j, "cell": [[str(x) for x in z],
+                                                             [str(x) for x in s]],
+                                         "reason": reason})
+                axis = 0 if (z[1] - z[0]) / 2 >= (s[1] - s[0]) / (K.breaks[j + 1] -
+                                                                   K.breaks[j]) else 1
+                code.append("zs"[axis])
+                lo, hi = (z, s)[axis]
+                m = (lo + hi) / 2
+                parts = [((lo, m), s), ((m, hi), s)] if axis == 0 else [(z, (lo, m)), (z, (m, hi))]
+                stack.extend((pz, ps, depth + 1) for pz, ps in reversed(parts))
+            codes.append("".join(code))
+            if progress:
+                progress(j + 1, len(K.breaks) - 1, count)
+    return CaptureProof("proved" if rho < 1 or band else "failed", K, codes, rho, C, count,
+                        time.perf_counter() - start)
+
+
+def _reject(im, K, band=False):
+    """Why a cell's image fails (i)-(iii) (or, for a band, |Z''| <= 1), or None."""
+    if not im.finite:
+        return "enclosure not finite (map leaves its domain)"
+    if not im.chart:
+        return "leaves the chart |a| < 1, |b| < 1/2"
+    lo, hi = bounds(im.Bhat)
+    if not band and not (0 < lo and hi < 1):
+        return f"b''/b not certified in (0, 1): [{float(lo)}, {float(hi)}]"
+    s = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
+    if not (-1 <= im.Z[0] and im.Z[1] <= 1 and (band or (0 <= s[0] and s[1] <= K.s_top))):
+        return (f"image Z [{float(im.Z[0])}, {float(im.Z[1])}], s [{float(s[0])}, "
+                f"{float(s[1])}] not inside K")
+    return None

@@ -1,0 +1,166 @@
+"""The approach to the slow manifold, proved on a fixed grid of cells (set-oriented, GAIO style).
+
+In the coordinates (V, s) of `CaptureSet.chain_frame` ($V = U - U_0 - \\psi(B)$, $s = |B|$;
+the slow manifold is near V = 0) the zone is cut into rows $[S_r, S_{r+1}]$ and layers by
+distance from the manifold, the same in every row: layer 0 is $|V| \\le t_0 = \\delta_0$ (with
+$\\delta_0$ K's width at the lowest row, so layer 0 lies in the capture set K), layer $\\pm k$ is
+$\\pm V \\in [t_{k-1}, t_k]$, $t_k \\approx \\delta_0 g^k$ (rounded up to 12 digits), $k \\le M$,
+with $g > 1$ below the inverse of the weakest contraction $1 - 32\\kappa^4 s^2$ of V per
+two-step in the zone (C9 linearised across the parabola).
+
+**Claim.** If the image enclosure of every listed cell (`ScaledTwoStep.image`) lies in K or
+meets only listed cells of strictly smaller |layer| (layer 0 counts as K), every orbit
+entering the listed cells reaches K within M two-steps: |layer| is a strictly decreasing
+potential, one for all rows, so there are no cycles.
+
+`explore_zone` lists the cells met by the entry boxes and, breadth first, by images.
+"""
+import bisect
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import EosError
+from .capture import decimal
+from .scaled_map import ScaledTwoStep
+
+
+@dataclass
+class Zone:
+    """Rows `rows` (s breaks); layer edges from `base` with growth `growth` up to layer
+    `layers` (M), around capture set `K`."""
+
+    K: object
+    rows: tuple
+    base: Fraction
+    growth: Fraction
+    layers: int
+
+    def __post_init__(self):
+        t, edges = self.base, [self.base]
+        for _ in range(self.layers):
+            t = decimal(t * self.growth, 12, up=True)  # exact, increasing, short decimals
+            edges.append(t)
+        self.edges = edges
+
+    def cell(self, r, k):
+        """The (V, s) box of cell (r, k)."""
+        s = (self.rows[r], self.rows[r + 1])
+        if k == 0:
+            return (-self.base, self.base), s
+        lo, hi = self.edges[abs(k) - 1], self.edges[abs(k)]
+        return ((lo, hi) if k > 0 else (-hi, -lo)), s
+
+    def layer_of(self, v):
+        """Signed layer index of the value v (None beyond the outermost layer)."""
+        k = bisect.bisect_left(self.edges, abs(v))
+        if k > self.layers:
+            return None
+        return k if v > 0 else -k
+
+    def cells_meeting(self, v, s):
+        """Cells meeting the box v x s, or None when it leaves the zone."""
+        if s[0] < self.rows[0] or s[1] > self.rows[-1]:
+            return None
+        lo, hi = self.layer_of(v[0]), self.layer_of(v[1])
+        if lo is None or hi is None:
+            return None
+        i = max(bisect.bisect_right(self.rows, s[0]) - 1, 0)
+        j = min(bisect.bisect_left(self.rows, s[1]), len(self.rows) - 1)
+        return [(r, k) for r in range(i, max(j, i + 1)) for k in range(lo, hi + 1)]
+
+    def to_dict(self):
+        return {"rows": [str(x) for x in self.rows], "base": str(self.base),
+                "growth": str(self.growth), "layers": self.layers,
+                "edges": [str(t) for t in self.edges]}
+
+    @classmethod
+    def from_dict(cls, K, d):
+        return cls(K, tuple(Fraction(x) for x in d["rows"]), Fraction(d["base"]),
+                   Fraction(d["growth"]), int(d["layers"]))
+
+
+def design_zone(K, s_lo, v_max, kappa_value):
+    """Rows from `s_lo` to K's top, heights $\\min(0.015, 0.0015 s)$ (the wrapping of the
+    mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1); growth
+    $1 + (1 - \\lambda)/2$, $\\lambda = 1 - 32\\kappa^4 s_{lo}^2$; layers up to |V| = `v_max`."""
+    s = decimal(Fraction(s_lo), 4, up=False)
+    lam = 1 - 32 * float(kappa_value) ** 4 * float(s) ** 2
+    if not 0 < lam < 1:
+        raise EosError(f"zone: no contraction estimate at s = {float(s)}")
+    growth = decimal(Fraction(1 + (1 - lam) / 2), 4, up=False)
+    base = K.frame.d0 + K.frame.d2 * s * s
+    layers = math.ceil(math.log(float(Fraction(v_max) / base)) / math.log(float(growth))) + 1
+    rows = []
+    while s < K.s_top:
+        rows.append(s)
+        s = min(K.s_top, decimal(s + Fraction(min(0.015, max(0.005, 0.0015 * float(s)))), 5))
+    rows.append(K.s_top)
+    return Zone(K, tuple(rows), base, growth, layers)
+
+
+@dataclass
+class ZoneProof:
+    """Outcome of `explore_zone`: status, the zone, the listed cells, images computed, the
+    largest |layer| (bound on the two-steps to K), seconds, failure."""
+
+    status: str
+    zone: Zone
+    cells: list
+    images: int = 0
+    depth: int = 0
+    seconds: float = 0.0
+    failure: dict = None
+
+
+def explore_zone(zone, entries, fmap, progress=None):
+    """List and prove the cells met by the `entries` ((v, s) boxes in the chain frame) and
+    by their images (see the module docstring); `fmap` a bound `ScaledTwoStep`."""
+    t0 = time.perf_counter()
+    K = zone.K
+    frame = K.chain_frame()
+    listed, queue, count = set(), deque(), 0
+
+    def add(v, s, below=None):
+        cells = zone.cells_meeting(v, s)
+        if cells is None:
+            return f"box V [{float(v[0])}, {float(v[1])}], s [{float(s[0])}, " \
+                   f"{float(s[1])}] leaves the zone"
+        for c in cells:
+            if c[1] == 0:
+                continue
+            if below is not None and abs(c[1]) >= below:
+                return f"image meets layer {c[1]} (not below {below}) in row {c[0]}"
+            if c not in listed:
+                listed.add(c)
+                queue.append(c)
+        return None
+
+    def failed(info):
+        return ZoneProof("failed", zone, sorted(listed), count, 0, time.perf_counter() - t0,
+                         info)
+
+    for v, s in entries:
+        if not K.contains(v, s):
+            why = add(v, s)
+            if why:
+                return failed({"entry": why})
+    while queue:
+        r, k = queue.popleft()
+        v, s = zone.cell(r, k)
+        im = fmap.image([v, s if K.sign > 0 else (-s[1], -s[0]), tuple(K.kappa)], frame)
+        count += 1
+        if progress and count % 5000 == 0:
+            progress(count, len(queue), len(listed))
+        why = None if im.finite and im.chart else "image not enclosed"
+        if why is None:
+            s2 = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
+            if not K.contains(im.Z, s2):
+                why = add(im.Z, s2, below=abs(k))
+        if why:
+            return failed({"cell": [r, k], "box": [[str(x) for x in v], [str(x) for x in s]],
+                           "reason": why, "below": bool(im.finite and s2[0] < zone.rows[0])})
+    depth = max((abs(k) for _, k in listed), default=0)
+    return ZoneProof("proved", zone, sorted(listed), count, depth, time.perf_counter() - t0)
