@@ -6,7 +6,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eos_symbolic import get_model
 from eos_symbolic.numeric.companions import CompanionRunner, companion_kernels, loss_profile
@@ -112,6 +113,7 @@ def test_companion_kernels_run_the_compiled_program():
 def test_compiled_digits_count_as_the_runner_does():
     # the LLVM kernel's digits against `_loss` and `digits` in Python, edge cases included
     import gmpy2
+
     from eos_symbolic.numeric.companions import _loss
     from eos_symbolic.numeric.float_jit import recorded
     runner = CompanionRunner(FOUR, "xy", parse_number("0.2", "eta"), 30)

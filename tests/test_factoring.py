@@ -1,6 +1,7 @@
 """FLINT factorisation returns exactly SymPy's `factor_list` (content, factors, order)."""
 import sympy as sp
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eos_symbolic import get_model
 from eos_symbolic.symbolic.factoring import factor_list, resultant

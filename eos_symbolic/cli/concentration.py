@@ -30,6 +30,7 @@ def _bound(text, what, eta, up):
     if eta is None:
         raise EosError(f"{what}: xcheck needs one step size (--eta), not an interval")
     import sympy as sp
+
     from ..rigorous.capture import decimal
     from ..symbolic.minima import eos_minimum
     from ..symbolic.models import get_model
@@ -41,7 +42,7 @@ def _bound(text, what, eta, up):
 
 def parse_box(text, eta):
     """``x=LO:HI`` plus ``xy=LO:HI`` (one side of 1, repeatable) or ``dxy=LO:HI``
-    (|xy - 1| in [LO, HI], both sides): returns the x range and the xy ranges."""
+    (``|xy - 1|`` in [LO, HI], both sides): returns the x range and the xy ranges."""
     x_range, parts = None, []
     for item in (text or "").split(","):
         name, eq, value = item.partition("=")

@@ -27,6 +27,7 @@ from ..errors import EosError
 from .compiled import CompiledFunction
 from .opcount import Square, cheapest_form
 
+
 @dataclass(frozen=True)
 class Program:
     """Straight-line form of expressions: `setup` (parameter-only assignments), `body`

@@ -95,6 +95,7 @@ def drive(runner, rec, state, plan, every, out, every_s, progress, on_check, clo
     the requested one once no more digits are lost, and hands over to companions started
     from that state."""
     from tqdm import tqdm
+
     from .precision import lowered_dps, still_losing
     digits, base_dps = plan.digits, plan.base_dps
     good_t, good_state = rec.step, state

@@ -7,8 +7,8 @@ $$K = \{\, |U - U_0 - \psi(B, \kappa)| \le d_0 + d_2 B^2,\ |B| \le s_{top} \,\}.
 
 **Lemma.** If for every point of K the two-step map F satisfies (i) $F(K) \subseteq K$,
 (ii) $|b''| \le \rho |b|$ with $\rho < 1$ and (iii) $|a'' - a| \le C b^2$, then every orbit
-entering K converges: $|b_n| \le \rho^n |b_0| \to 0$, $\sum |a_{n+1} - a_n| \le
-C b_0^2 / (1 - \rho^2)$, so $a_n \to a_\infty$, and $(a_\infty, 0) \in K$ (closed), i.e.
+entering K converges: $|b_n| \le \rho^n |b_0| \to 0$,
+$\sum |a_{n+1} - a_n| \le C b_0^2 / (1 - \rho^2)$, so $a_n \to a_\infty$, and $(a_\infty, 0) \in K$ (closed), i.e.
 $a_\infty / \kappa^3 \in [U_0 - d_0, U_0 + d_0]$ (at B = 0, U = $a/\kappa^3$). The odd
 iterates follow by continuity of the one-step map, which fixes b = 0.
 
@@ -75,7 +75,7 @@ class CaptureSet:
         return -1 <= min(z) and max(z) <= 1
 
     def cell(self, z, s):
-        """The (Z, B, kappa) box of a cell z x s (s = |B|)."""
+        """The (Z, B, kappa) box of a cell z x s (s = ``|B|``)."""
         bs = s if self.sign > 0 else (-s[1], -s[0])
         return [tuple(z), tuple(bs), tuple(self.kappa)]
 
@@ -91,7 +91,7 @@ class CaptureSet:
 
 def slow_manifold(kappa_value, sign, s_top, model="four-scalar"):
     """Float64 points (s, U), s increasing, of the two-step orbit along the slow manifold for
-    one sign of b, from above `s_top` down to s ~ 1e-3: the part after |B| last increases
+    one sign of b, from above `s_top` down to s ~ 1e-3: the part after ``|B|`` last increases
     (transients, even chaotic ones, cut), from ever higher starts until it reaches s_top."""
     step = float_two_step(model, float(kappa_value))
     A = 2.0 * s_top ** 2 + 5.0
@@ -157,7 +157,7 @@ def design_capture_set(kappa, sign, s_top, d0=Fraction(1, 1000), d2=None, degree
 class CaptureProof:
     """Outcome of `prove_capture`: `status` proved | failed, the set, per-slice cell codes
     (preorder: "v"/"s" split V / s at the midpoint, "." a proved cell), `rho` and `C` (exact
-    rational upper bounds of |b''/b| and |a'' - a|/b^2 on K), cells, seconds, and for a
+    rational upper bounds of ``|b''/b|`` and ``|a'' - a|``/b^2 on K), cells, seconds, and for a
     failure the offending cell with the reason."""
 
     status: str
@@ -212,7 +212,7 @@ def prove_capture(K, model="four-scalar", dps=30, max_depth=16, progress=None,
 
 
 def _reject(im, K, band=False):
-    """Why a cell's image fails (i)-(iii) (or, for a band, |Z''| <= 1), or None."""
+    """Why a cell's image fails (i)-(iii) (or, for a band, ``|Z''|`` <= 1), or None."""
     if not im.finite:
         return "enclosure not finite (map leaves its domain)"
     if not im.chart:

@@ -8,7 +8,7 @@ wrapping. A chain iterates a box until, converted to K's chain frame
 `HANDOFF_MARGIN` (room for an independent re-check with its own rounding), it lies in K or
 within $0 < V \le$ `V_HANDOFF` (preferably still on the side it comes from: the hull of a
 box that straddles the manifold holds spurious points on the other side, so such a box is
-handed over only once |V| <= `V_HANDOFF` on both sides), where the approach zone (`zone`)
+handed over only once ``|V|`` <= `V_HANDOFF` on both sides), where the approach zone (`zone`)
 takes over; a box whose image is not enclosed is bisected, both halves go on.
 
 The start set $\{x \in [x_0, x_1],\ xy \in [p_0, p_1]\}$ (one sign of $xy - 1$, x > y > 0) is
@@ -31,7 +31,7 @@ from .frames import Frame, bounds
 from .intervals import ball
 
 RAW = Frame(raw=True)
-#: |V| within which a chain hands its box to the approach zone.
+#: ``|V|`` within which a chain hands its box to the approach zone.
 V_HANDOFF = Fraction(3)
 #: Relative inflation of a hand-off box (its widths, each side).
 HANDOFF_MARGIN = Fraction(1, 20)

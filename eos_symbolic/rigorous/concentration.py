@@ -67,7 +67,7 @@ def gap_interval(A_range, kappa_range, model="four-scalar", dps=60):
 
 
 def peak_height(kappa_value, sign, A_range, B_range, model="four-scalar"):
-    """Largest |B| along float64 orbits from a 5 x 5 grid of the start region (B of the
+    """Largest ``|B|`` along float64 orbits from a 5 x 5 grid of the start region (B of the
     part's `sign`; numerics that size K, no soundness rests on them)."""
     two = float_two_step(model, float(kappa_value))
     top = 0.0
@@ -95,7 +95,7 @@ def _pad(v, limit):
 
 
 def piece_breaks(lo, hi, width=None, ratio=None, around=1):
-    """Breaks of [lo, hi]: uniform of `width`, or geometric in |value - around| by `ratio`."""
+    """Breaks of [lo, hi]: uniform of `width`, or geometric in ``|value - around|`` by `ratio`."""
     lo, hi = Fraction(lo), Fraction(hi)
     out = [lo]
     while out[-1] < hi:

@@ -12,7 +12,7 @@ claim is checked from the certificate's raw data:
 - the chains: replayed from each piece's chart image with their recorded steps and
   bisections; each ends inside K or inside listed zone cells;
 - the zone: layer 0 lies in K; each listed cell's image lies in K or meets only listed
-  cells of smaller |layer|;
+  cells of smaller ``|layer|``;
 - the limit interval and the sharpness gap: recomputed from K's frame and the exact
   sharpness on the minima, and inside the claimed intervals.
 

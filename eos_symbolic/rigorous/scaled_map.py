@@ -47,7 +47,7 @@ class Image:
     """Two-step image of a box: exact rational bounds `Z` = (lo, hi) and `B` = (lo, hi) (None
     when not enclosed), balls `Bhat` = b''/b and `Ahat` = (a'' - a)/b^2 on the box, and
     `chart`: box and one-step image stay where the (a, b) chart conjugates GD
-    (|a| < 1, |b| < 1/2; then x > y > 0 and the map is eq. 6)."""
+    (``|a|`` < 1, ``|b|`` < 1/2; then x > y > 0 and the map is eq. 6)."""
 
     Z: tuple
     B: tuple

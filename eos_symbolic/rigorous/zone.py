@@ -9,8 +9,8 @@ with $g > 1$ below the inverse of the weakest contraction $1 - 32\\kappa^4 s^2$ 
 two-step in the zone (C9 linearised across the parabola).
 
 **Claim.** If the image enclosure of every listed cell (`ScaledTwoStep.image`) lies in K or
-meets only listed cells of strictly smaller |layer| (layer 0 counts as K), every orbit
-entering the listed cells reaches K within M two-steps: |layer| is a strictly decreasing
+meets only listed cells of strictly smaller ``|layer|`` (layer 0 counts as K), every orbit
+entering the listed cells reaches K within M two-steps: ``|layer|`` is a strictly decreasing
 potential, one for all rows, so there are no cycles.
 
 `explore_zone` lists the cells met by the entry boxes and, breadth first, by images.
@@ -24,7 +24,6 @@ from fractions import Fraction
 
 from ..errors import EosError
 from .capture import decimal
-from .scaled_map import ScaledTwoStep
 
 
 @dataclass
@@ -85,7 +84,7 @@ class Zone:
 def design_zone(K, s_lo, v_max, kappa_value):
     """Rows from `s_lo` to K's top, heights $\\min(0.015, 0.0015 s)$ (the wrapping of the
     mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1); growth
-    $1 + (1 - \\lambda)/2$, $\\lambda = 1 - 32\\kappa^4 s_{lo}^2$; layers up to |V| = `v_max`."""
+    $1 + (1 - \\lambda)/2$, $\\lambda = 1 - 32\\kappa^4 s_{lo}^2$; layers up to ``|V|`` = `v_max`."""
     s = decimal(Fraction(s_lo), 4, up=False)
     lam = 1 - 32 * float(kappa_value) ** 4 * float(s) ** 2
     if not 0 < lam < 1:
@@ -104,7 +103,7 @@ def design_zone(K, s_lo, v_max, kappa_value):
 @dataclass
 class ZoneProof:
     """Outcome of `explore_zone`: status, the zone, the listed cells, images computed, the
-    largest |layer| (bound on the two-steps to K), seconds, failure."""
+    largest ``|layer|`` (bound on the two-steps to K), seconds, failure."""
 
     status: str
     zone: Zone
