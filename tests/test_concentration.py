@@ -130,7 +130,8 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
 
 
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
-                                  "drop start piece", "shorten chain", "narrow K"])
+                                  "drop start piece", "shorten chain", "narrow K",
+                                  "another model"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -148,6 +149,8 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         part["breaks"]["xy"] = part["breaks"]["xy"][:-2] + part["breaks"]["xy"][-1:]
     elif edit == "shorten chain":
         part["chains"]["trees"][0][0] = max(0, part["chains"]["trees"][0][0] - 5)
+    elif edit == "another model":  # a proof of the paper's model, offered for another one
+        cert["model"] = "depth-5"
     else:
         part["capture"]["frame"]["d0"] = str(Fraction(part["capture"]["frame"]["d0"]) / 4)
     assert not recheck_certificate(cert, fail_fast=True).valid

@@ -12,8 +12,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import EosError
-from ..symbolic.parser import parse_number
 from .common import check_outputs, write_json
+
+
+def _fraction(text, what):
+    """A user number (decimal, fraction or integer, bounded) as an exact Fraction."""
+    # imported here: the parser needs SymPy, which a warm trajectory process never loads
+    from ..symbolic.parser import parse_number
+    return Fraction(str(parse_number(text, what)))
 
 
 def _log(start):
@@ -26,7 +32,7 @@ def _bound(text, what, eta, up):
     outward to 10 digits)."""
     t = text.replace(" ", "")
     if not t.startswith("xcheck"):
-        return Fraction(str(parse_number(t, what)))
+        return _fraction(t, what)
     if eta is None:
         raise EosError(f"{what}: xcheck needs one step size (--eta), not an interval")
     import sympy as sp
@@ -35,7 +41,7 @@ def _bound(text, what, eta, up):
     from ..symbolic.minima import eos_minimum
     from ..symbolic.models import get_model
     from ..symbolic.symbols import eta as eta_sym
-    off = Fraction(str(parse_number(t[6:] or "0", what))) if t[6:] else Fraction(0)
+    off = _fraction(t[6:] or "0", what) if t[6:] else Fraction(0)
     xc = eos_minimum(get_model("four-scalar"))[0].subs(eta_sym, sp.Rational(str(eta)))
     return decimal(Fraction(str(sp.N(xc, 30))) + off, 10, up=up)
 
@@ -72,10 +78,10 @@ def cmd_concentration(args):
     if (args.eta is None) == (args.eta_interval is None):
         raise EosError("certify concentration: give --eta E or --eta-interval LO,HI")
     if args.eta is not None:
-        eta_lo = eta_hi = Fraction(str(parse_number(args.eta, "--eta")))
+        eta_lo = eta_hi = _fraction(args.eta, "--eta")
     else:
         lo, _, hi = args.eta_interval.partition(",")
-        eta_lo, eta_hi = (Fraction(str(parse_number(v, "--eta-interval"))) for v in (lo, hi))
+        eta_lo, eta_hi = (_fraction(v, "--eta-interval") for v in (lo, hi))
     if not 0 < eta_lo <= eta_hi < Fraction(1, 4):
         raise EosError("certify concentration: expected 0 < eta < 1/4")
     x_range, parts = parse_box(args.box, eta_lo if eta_lo == eta_hi else None)
@@ -151,10 +157,10 @@ def cmd_recheck(args):
 def cmd_tightest_band(args):
     from ..rigorous.phase2_band import tightest_band
     check_outputs(args, "json")
-    k = Fraction(str(parse_number(args.kappa, "--kappa")))
+    k = _fraction(args.kappa, "--kappa")
     out = []
     for sign in ((1, -1) if args.sign == "both" else (int(args.sign + "1"),)):
-        res = tightest_band(k, sign, Fraction(str(parse_number(args.c2, "--c2"))))
+        res = tightest_band(k, sign, _fraction(args.c2, "--c2"))
         out.append(res)
         print(f"kappa = {k}, b {'>' if sign > 0 else '<'} 0: the band |b^2 - a kappa/2 - "
               f"kappa^4/16| <= c0 kappa^4 + {res['c2']} b^2, |b| <= {res['B_top']} kappa^2 "

@@ -175,8 +175,9 @@ FUNCTION_NAMES = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh", sp.cosh: "cosh"
 
 class _Printer:
     """Python source for one backend; numbers become hoisted constants `_cN`. With `square`
-    (the Python backends), powers are chains of ``square`` calls; without (numba, which
-    lowers ``b**n`` to multiplications itself), ``b*b*b`` up to cubes, else ``b**n``."""
+    (the Python backends), powers are chains of ``square`` calls; without (the float64 statements,
+    whose LLVM emitter lowers ``b**n`` to multiplications), ``b*b*b`` up to cubes, else
+    ``b**n``."""
 
     def __init__(self, names, square=True):
         self.names, self.numbers, self.square = names, {}, square
@@ -316,9 +317,9 @@ def generate_source(program, increments=False, guard=None):
 
 
 def float_parts(program, names=None, increments=False):
-    """Float64 statements of `program` for numba kernels: ``(setup, body, outputs)``, the
+    """Float64 statements of `program` for the llvmlite kernels: ``(setup, body, outputs)``, the
     setup with every number as a correctly rounded float literal, powers above cubes as
-    ``b**n`` (numba lowers them), ``square`` and ``sqrt`` left to the kernel module;
+    ``b**n`` (`llvm_emit` lowers them), ``square`` and ``sqrt`` left to the kernel module;
     `increments` as in `generate_source`. Names default to ``v0, v1, ...`` and
     ``p0, ...``."""
     names = names or _names(program)

@@ -16,7 +16,7 @@ class CompiledFunction:
     `bind(backend, values)` (inside `precision_scope`) returns ``(step, run)``: ``step(*v)``
     evaluates the outputs (the image $v + (v' - v)$ when the outputs are `increments`),
     ``run(*v, n)`` iterates that map n times. `float_code` holds the same program as
-    float64 statements for numba kernels (`compile.float_parts`).
+    float64 statements for the llvmlite kernels (`compile.float_parts`).
     """
 
     source: str

@@ -6,8 +6,8 @@ temporary folder when neither is writable. Deleting the folder is always safe. T
 entries, both named by a SHA-256 digest of what they were generated from, so an entry is
 never reused for another input:
 
-- generated Python modules (numba kernels with ``cache=True``: numba keeps its compiled code
-  next to them, in ``__pycache__``), named by the digest of their source;
+- generated Python modules (a sweep map's plain numpy loop; Python keeps their bytecode next
+  to them, in ``__pycache__``), named by the digest of their source;
 - kernel bundles (`kernels.Kernels` as JSON: the generated sources and their metadata),
   named by the digest of the model's symbolic maps, the coordinates and `code_fingerprint`
   (the package's own source: a new version of the code that derives or compiles the maps
@@ -73,8 +73,8 @@ def write_atomic(path, text):
 
 def import_source(prefix, source):
     """Import generated `source` as a module file ``<prefix>_<digest>.py`` of the cache
-    folder (written only if absent or different), so numba's ``cache=True`` can key its
-    compiled code on the file."""
+    folder (written only if absent or different), so its bytecode is cached with it and
+    tracebacks show the generated lines."""
     name = f"{prefix}_{digest(source)}"
     if name in sys.modules:
         return sys.modules[name]

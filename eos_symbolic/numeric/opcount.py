@@ -1,7 +1,7 @@
 """Operation counts of straight-line code and the cheapest of equivalent forms.
 
 Two machines: a Python backend (gmpy2, mpmath, Arb), where every arithmetic operation is one
-interpreted call of about the same cost, and a float64 FMA machine (the numba sweep kernel),
+interpreted call of about the same cost, and a float64 FMA machine (the llvmlite sweep kernel),
 where a sum absorbs one product per addition (``a*b + c`` is one instruction).
 """
 import sympy as sp

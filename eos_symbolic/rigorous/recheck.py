@@ -261,6 +261,9 @@ def _recheck(cert, rep, prec, progress):
         rep.add("certificate", False, "not a proved concentration certificate")
         return
     model = cert.get("model", "four-scalar")
+    if model != "four-scalar":  # the concentration proofs are of the paper's model only
+        rep.add("model", False, f"expected the four-scalar model, got {str(model)[:40]!r}")
+        return
     kappa_range = tuple(_q(k) for k in cert["kappa"])
     tm = TwoStepRecheck(model)
     with flint.ctx.workprec(prec):

@@ -126,6 +126,8 @@ class Program:
             ", ".join(names[s] for s in symbols), "\n".join(lines) or "    pass", outs)
         env = {"C": self.consts,
                "R": lambda c, q, p: (num(c).root(q) if q != 1 else num(c)) ** p}
+        # written here from SymPy trees: names i/t, constants by index into C, other nodes refused
+        # audited: exec of that source, never of text
         exec(compile(src, "<recheck program>", "exec"), env)
         self.run = env["run"]
 
