@@ -131,7 +131,7 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
 
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
-                                  "another model"])
+                                  "another model", "exponent bomb"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -151,6 +151,8 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         part["chains"]["trees"][0][0] = max(0, part["chains"]["trees"][0][0] - 5)
     elif edit == "another model":  # a proof of the paper's model, offered for another one
         cert["model"] = "depth-5"
+    elif edit == "exponent bomb":  # Fraction("1e99999999") would compute a huge power
+        part["capture"]["frame"]["d0"] = "1e99999999"
     else:
         part["capture"]["frame"]["d0"] = str(Fraction(part["capture"]["frame"]["d0"]) / 4)
     assert not recheck_certificate(cert, fail_fast=True).valid
@@ -172,9 +174,112 @@ def test_paper_band_is_refuted_at_a_certified_point():
 
 
 @pytest.mark.slow
-def test_corrected_band_is_proved_at_kappa_one_tenth():
-    from eos_symbolic.rigorous.phase2_band import tightest_band
+@pytest.mark.parametrize("k", [K10, Fraction(1, 20)])
+@pytest.mark.parametrize("sign", [1, -1])
+def test_corrected_band_is_proved_at_kappa_one_tenth_and_one_twentieth(k, sign):
+    from eos_symbolic.rigorous.phase2_band import above_band, tightest_band
+    res = tightest_band(k, sign)
+    c = Fraction(res["proved_c0"])
+    assert res["refuted_c0"] is not None and Fraction(1, 200) < Fraction(res["refuted_c0"]) < c
+    assert prove_capture(band_set(k, sign, c, 0, Fraction(res["B_top"])), band=True,
+                         outside=above_band(k, c, 0)).status == "proved"
+
+
+def test_tightest_band_is_proved_and_refuted_inside_the_band():
+    """kappa = 1/10, b > 0: the proved c0 and the refuted one just below; the refuting point
+    lies in the band (a <= kappa^(5/2), exactly) and the independent re-check map also sends
+    it out of the band; the paper's 1/200 is far below."""
+    from eos_symbolic.rigorous.phase2_band import band_top, in_band, tightest_band
+    from eos_symbolic.rigorous.recheck import _frame
     res = tightest_band(K10, 1)
-    assert res["refuted_c0"] is not None and Fraction(res["proved_c0"]) > Fraction(1, 200)
-    assert prove_capture(band_set(K10, 1, Fraction(res["proved_c0"]), 0,
-                                  Fraction(res["B_top"]))).status == "proved"
+    proved, refuted = Fraction(res["proved_c0"]), Fraction(res["refuted_c0"])
+    assert Fraction(1, 200) < refuted < proved < Fraction(1, 10)
+    w = res["witness"]
+    assert in_band(K10, Fraction(w["a_over_kappa3"]))
+    Z, B = Fraction(w["Z"]), Fraction(w["B"])
+    assert Fraction(-1, 8) + 2 * refuted * Z + 2 * B * B == Fraction(w["a_over_kappa3"])
+    frame = _frame(band_set(K10, 1, refuted, 0, band_top(K10, refuted)).frame.to_dict())
+    with flint.ctx.workprec(100):
+        z2, *_ = TwoStepRecheck().image([(Z, Z), (B, B), (K10, K10)], frame)
+    assert z2[0] > 1 or z2[1] < -1
+    from eos_symbolic.rigorous.phase2_band import above_band
+    paper = Fraction(1, 200)
+    assert prove_capture(band_set(K10, 1, paper, 0, band_top(K10, paper)), band=True,
+                         outside=above_band(K10, paper, 0), max_depth=6).status == "failed"
+
+
+def test_a_band_cell_above_the_top_is_not_in_the_band():
+    """The refutation may not use points above a = kappa^(5/2): the corner Z = 1 at the
+    covering height B_top lies above it, and `in_band` says so exactly."""
+    from eos_symbolic.rigorous.phase2_band import above_band, band_top, in_band
+    c = Fraction(6, 100)
+    top = band_top(K10, c)
+    assert not in_band(K10, Fraction(-1, 8) + 2 * c + 2 * top * top)
+    assert above_band(K10, c, 0)((Fraction(1, 2), Fraction(1)), (top - Fraction(1, 1000), top))
+    assert not above_band(K10, c, 0)((Fraction(-1), Fraction(1)), (Fraction(0), Fraction(1)))
+
+
+def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence():
+    from types import SimpleNamespace
+
+    from eos_symbolic.claims.checks.concentration import proved_instances, stored_certificates
+    stored = stored_certificates()
+    assert stored and all(c["status"] == "proved" for _, c in stored)
+    ev = {"key": "end values at simulable kappa"}
+    proved_instances(SimpleNamespace(id="C15", model="four-scalar"),
+                     SimpleNamespace(certify=False), ev)
+    assert ev["key"].startswith("proved at eta = 1/100, every start x0 in [10.0495, 10.0545]")
+    assert "x0 y0 in [0.9985, 0.999] or [1.001, 1.0015]" in ev["key"]
+    assert ev["key"].endswith("; end values at simulable kappa")
+    items = ev["proved_instances"]["instances"]
+    assert items[0]["sharpness_in_claimed_band"] and "certify recheck" in items[0]["recheck"]
+    other = {}
+    proved_instances(SimpleNamespace(id="C18", model="four-scalar"),
+                     SimpleNamespace(certify=False), other)
+    assert other == {}
+
+
+@pytest.mark.slow
+def test_stored_certificates_recheck_valid():
+    from eos_symbolic.claims.checks.concentration import stored_certificates
+    for _, cert in stored_certificates():
+        assert recheck_certificate(cert, fail_fast=True).valid
+
+
+def test_recheck_encloses_the_gap_over_a_kappa_interval():
+    """The re-check's sharpness gap over a kappa interval (adaptivity): 2/eta - S is a
+    difference of terms near 200, so the natural extension is useless there (width about 8
+    at kappa in [0.099995, 0.1]); the mean-value form keeps it within 0.01."""
+    from types import SimpleNamespace
+
+    from eos_symbolic.rigorous.recheck import RecheckReport, _check_limit
+    kr = kappa_bounds(Fraction(9999, 1000000), Fraction(1, 100))
+    parts = [SimpleNamespace(frame={"origin": Fraction(-12494, 100000), "d0": Fraction(1, 1000)})]
+    cert = {"limit_a_over_kappa3": ["-1/7", "-1/9"], "gap_over_eta": ["49/100", "51/100"],
+            "claim_band": {"holds": True}}
+    rep = RecheckReport(True)
+    with flint.ctx.workprec(128):
+        _check_limit(rep, cert, parts, "four-scalar", kr)
+    assert rep.valid, rep.checks
+    cert["gap_over_eta"] = ["497/1000", "51/100"]  # a gap interval tightened past the truth
+    rep = RecheckReport(True)
+    with flint.ctx.workprec(128):
+        _check_limit(rep, cert, parts, "four-scalar", kr)
+    assert not rep.valid
+
+
+@pytest.mark.slow
+def test_adaptivity_instance_is_proved_and_rechecked():
+    """A start box and a step-size interval together (Corollary 3.2): about 150 s to prove,
+    as long to re-check."""
+    kr = kappa_bounds(Fraction(9999, 1000000), Fraction(1, 100))
+    cert = prove_concentration(kr, (Fraction(1005, 100), Fraction(10055, 1000)),
+                               [(Fraction(1001, 1000), Fraction(10015, 10000))])
+    assert cert["status"] == "proved" and cert["claim_band"]["holds"]
+    assert recheck_certificate(cert).valid
+
+
+@pytest.mark.parametrize("cert", [[], "proved", {"kind": "concentration", "status": "proved"}])
+def test_a_malformed_certificate_is_invalid_not_a_crash(cert):
+    rep = recheck_certificate(cert)
+    assert not rep.valid and rep.checks[-1]["check"] in ("certificate", "certificate structure")

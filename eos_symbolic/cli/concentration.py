@@ -5,6 +5,7 @@ start in the box converges to a global minimum and encloses the limit sharpness;
 ``recheck FILE`` re-verifies a certificate independently (exit 0 = valid);
 ``tightest-band --kappa K`` searches and proves the tightest two-step invariant Phase-2 band.
 """
+import gzip
 import json
 import sys
 import time
@@ -98,7 +99,10 @@ def cmd_concentration(args):
 def summary(cert):
     """What a certificate proves, in a few lines."""
     eta = cert["eta"]
-    head = (f"eta = {eta[0]}" if eta[0] == eta[1] else f"eta in [{eta[0]}, {eta[1]}]")
+    # an interval's ends are squares of outward-rounded kappa bounds: long fractions, shown
+    # to 12 digits (exact in the certificate)
+    head = (f"eta = {eta[0]}" if eta[0] == eta[1] else
+            f"eta in [{float(Fraction(eta[0])):.12g}, {float(Fraction(eta[1])):.12g}]")
     lines = [f"certify concentration, {cert['model']}, {head}: {cert['status']} "
              f"({cert['seconds']} s)"]
     groups = {}
@@ -141,8 +145,11 @@ def cmd_recheck(args):
     from ..rigorous.recheck import recheck_certificate
     check_outputs(args, "json")
     try:
-        cert = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        raw = Path(args.file).read_bytes()
+        if args.file.endswith(".gz"):  # the certificates stored with the package
+            raw = gzip.decompress(raw)
+        cert = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, EOFError) as exc:
         raise EosError(f"recheck {args.file}: cannot read a JSON certificate ({exc})") from None
     start = time.perf_counter()
     rep = recheck_certificate(cert, progress=None if args.quiet else _log(start),

@@ -171,10 +171,12 @@ class CaptureProof:
 
 
 def prove_capture(K, model="four-scalar", dps=30, max_depth=16, progress=None,
-                  band=False):
+                  band=False, outside=None):
     r"""Prove the capture lemma's hypotheses (i)-(iii) on K (see the module docstring).
-    With `band`, only $|Z''| \le 1$ on every cell (the Phase-2 band of `phase2_band`, whose
-    top edge is a line of constant a, which the two-step map only lowers)."""
+    With `band` (the Phase-2 band of `phase2_band`, whose top edge is a line of constant a):
+    $|Z''| \le 1$, $\hat B > 0$ (b keeps its sign) and $\hat A < 0$ (a decreases, so the top
+    edge is never crossed) on every cell; a cell for which ``outside(z, s)`` holds lies wholly
+    above that edge, is not in the band and is left out (code "x")."""
     start = time.perf_counter()
     fmap = ScaledTwoStep(model)
     rho, C, count, codes = Fraction(0), Fraction(0), 0, []
@@ -184,6 +186,9 @@ def prove_capture(K, model="four-scalar", dps=30, max_depth=16, progress=None,
             while stack:
                 z, s, depth = stack.pop()
                 count += 1
+                if outside is not None and outside(z, s):
+                    code.append("x")
+                    continue
                 im = fmap.image(K.cell(z, s), K.frame)
                 reason = _reject(im, K, band)
                 if reason is None:
@@ -220,6 +225,9 @@ def _reject(im, K, band=False):
     lo, hi = bounds(im.Bhat)
     if not band and not (0 < lo and hi < 1):
         return f"b''/b not certified in (0, 1): [{float(lo)}, {float(hi)}]"
+    if band and not (0 < lo and bounds(im.Ahat)[1] < 0):
+        return (f"b''/b > 0 and a'' < a not certified: b''/b in [{float(lo)}, {float(hi)}], "
+                f"upper (a'' - a)/b^2 scaled {float(bounds(im.Ahat)[1])}")
     s = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
     if not (-1 <= im.Z[0] and im.Z[1] <= 1 and (band or (0 <= s[0] and s[1] <= K.s_top))):
         return (f"image Z [{float(im.Z[0])}, {float(im.Z[1])}], s [{float(s[0])}, "

@@ -7,7 +7,9 @@ what is proved (start set, step size or interval, limit interval of $a/\\kappa^3
 $(2/\\eta - S)/\\eta$, whether $S \\in (2/\\eta - 20\\eta/3, 2/\\eta)$), and, under ``--certify``,
 the outcome of the independent re-check (`rigorous.recheck`) run now.
 """
+import gzip
 import json
+from fractions import Fraction
 from pathlib import Path
 
 from ...rigorous.recheck import recheck_certificate
@@ -18,9 +20,13 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def stored_certificates():
-    """(path, certificate) of the stored concentration certificates, sorted by name."""
-    return [(p, json.loads(p.read_text(encoding="utf-8")))
-            for p in sorted(DATA.glob("concentration_*.json"))]
+    """(path, certificate) of the stored concentration certificates
+    (``concentration_*.json``, or gzip-compressed ``.json.gz``), sorted by name."""
+    out = []
+    for p in sorted(DATA.glob("concentration_*.json*")):
+        raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
+        out.append((p, json.loads(raw.decode("utf-8"))))
+    return out
 
 
 def describe(cert):
@@ -34,19 +40,43 @@ def describe(cert):
             "seconds_to_prove": cert["seconds"]}
 
 
+def _statement(item):
+    """One proved instance in a few words."""
+    eta = item["eta"]
+    head = f"eta = {eta}" if isinstance(eta, str) else \
+        f"eta in [{float(Fraction(eta[0])):.12g}, {float(Fraction(eta[1])):.12g}]"
+    x = [float(Fraction(v)) for v in item["start"]["x"]]
+    xy = " or ".join(f"[{float(Fraction(lo)):.6g}, {float(Fraction(hi)):.6g}]"
+                     for lo, hi in sorted({tuple(p) for p in item["start"]["xy"]},
+                                          key=lambda p: Fraction(p[0])))
+    lo, hi = (float(Fraction(v)) for v in item["limit_a_over_kappa3"])
+    return (f"{head}, every start x0 in [{x[0]:.6g}, {x[1]:.6g}], x0 y0 in {xy}: "
+            f"a/kappa^3 -> [{lo:.5f}, {hi:.5f}], S in (2/eta - 20 eta/3, 2/eta) "
+            f"{'proved' if item['sharpness_in_claimed_band'] else 'not shown'}")
+
+
 def proved_instances(claim, ctx, evidence):
     """`asymptotic.EVIDENCE_HOOKS` entry: the stored proved instances (see the module)."""
     if claim.id not in CLAIMS or getattr(claim, "model", "four-scalar") != "four-scalar":
         return
     items = []
     for path, cert in stored_certificates():
+        if cert.get("status") != "proved":
+            continue
         item = dict(describe(cert), certificate=path.name,
                     recheck=f"eos-symbolic certify recheck {path}")
         if getattr(ctx, "certify", False):
             rep = recheck_certificate(cert, fail_fast=True)
             item["recheck_result"] = {"valid": rep.valid, "seconds": rep.seconds}
         items.append(item)
+    good = [it for it in items if it.get("recheck_result", {}).get("valid", True)]
+    bad = [it["certificate"] for it in items if it not in good]
     if items:
+        # first in the key, so the one-line summary keeps it
+        evidence["key"] = "; ".join(
+            (["proved at " + ", ".join(_statement(it) for it in good)] if good else [])
+            + ([f"stored certificate {', '.join(bad)} INVALID on re-check"] if bad else [])
+            + ([str(evidence["key"])] if evidence.get("key") else []))
         evidence["proved_instances"] = {
             "note": "concrete instances at simulable step sizes, proved with Arb boxes and "
                     "re-checked independently (`eos-symbolic certify concentration`); they do "
