@@ -10,16 +10,9 @@ import re
 
 from ..errors import EosError
 from ..symbolic.limits import LIMITS
-from .common import check_outputs, model_from_args, optimizer_from_args, write_json
+from .common import check_outputs, model_from_args, optimizer_from_args, parse_number, write_json
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,7}$")
-
-
-def parse_number(text, what):
-    """The safe parser's number (imported when a certify command runs: the other commands
-    need not load SymPy)."""
-    from ..symbolic.parser import parse_number as parse
-    return parse(text, what)
 
 
 def _exact(text, what, positive=False):

@@ -67,6 +67,13 @@ def model_from_args(args, default="four-scalar", rule=None):
     return model
 
 
+def parse_number(text, what):
+    """The safe parser's exact number (imported when a command needs it: the others need not
+    load SymPy)."""
+    from ..symbolic.parser import parse_number as parse
+    return parse(text, what)
+
+
 def number_option(text, what, positive=False, rational=True):
     """A command-line number through the safe parser, as a float (exactness is kept where
     the value is passed on as text)."""

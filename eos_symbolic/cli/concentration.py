@@ -5,21 +5,17 @@ start in the box converges to a global minimum and encloses the limit sharpness;
 ``recheck FILE`` re-verifies a certificate independently (exit 0 = valid);
 ``tightest-band --kappa K`` searches and proves the tightest two-step invariant Phase-2 band.
 """
-import gzip
-import json
 import sys
 import time
 from fractions import Fraction
 from pathlib import Path
 
 from ..errors import EosError
-from .common import check_outputs, write_json
+from .common import check_outputs, parse_number, write_json
 
 
 def _fraction(text, what):
     """A user number (decimal, fraction or integer, bounded) as an exact Fraction."""
-    # imported here: the parser needs SymPy, which a warm trajectory process never loads
-    from ..symbolic.parser import parse_number
     return Fraction(str(parse_number(text, what)))
 
 
@@ -142,14 +138,11 @@ def _total(parts, key, sub):
 
 
 def cmd_recheck(args):
-    from ..rigorous.recheck import recheck_certificate
+    from ..rigorous.recheck import load_certificate, recheck_certificate
     check_outputs(args, "json")
     try:
-        raw = Path(args.file).read_bytes()
-        if args.file.endswith(".gz"):  # the certificates stored with the package
-            raw = gzip.decompress(raw)
-        cert = json.loads(raw.decode("utf-8"))
-    except (OSError, ValueError, EOFError) as exc:
+        cert = load_certificate(Path(args.file))
+    except (OSError, ValueError, EOFError, RecursionError) as exc:
         raise EosError(f"recheck {args.file}: cannot read a JSON certificate ({exc})") from None
     start = time.perf_counter()
     rep = recheck_certificate(cert, progress=None if args.quiet else _log(start),

@@ -16,10 +16,12 @@ claim is checked from the certificate's raw data:
 - the limit interval and the sharpness gap: recomputed from K's frame and the exact
   sharpness on the minima, and inside the claimed intervals.
 
-A failing cell is bisected (twice at most) before it counts as a failure: any subdivision
-is sound, and the re-check's rounding differs from the prover's.
+A failing cell is bisected (three times at most, kappa included) before it counts as a
+failure: any subdivision is sound, and the re-check's rounding differs from the prover's.
 """
 import bisect
+import gzip
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -158,7 +160,7 @@ def _capture_cell_ok(tm, part, z, s, rho, C, depth=3, k=None):
                    for zz_ in ((z[0], zm), (zm, z[1])) for ss_ in ss for kk in ks)
     # a cell on b = 0 first keeps s whole: there the factor B^2 of Z'' - Z is taken out
     # exactly, which its upper half would lose (either cover proves the cell)
-    return covered((s,)) or covered(halves) if s[0] == 0 else covered(halves)
+    return (covered((s,)) or covered(halves)) if s[0] == 0 else covered(halves)
 
 
 class _ZoneIndex:
@@ -251,6 +253,12 @@ def gap_program(model):
     c = rp.c_check + kappa ** 3 * a
     xm2 = (sp.sqrt(c ** 4 + 4) + c ** 2) / 2
     return Program([(2 / kappa ** 2 - S.subs(u, sp.sqrt(xm2))) / kappa ** 2], (a, kappa))
+
+
+def load_certificate(path):
+    """The JSON certificate at `path` (gzip-compressed if its name ends in ``.gz``)."""
+    raw = path.read_bytes()
+    return json.loads((gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8"))
 
 
 def recheck_certificate(cert, prec=128, progress=None, fail_fast=False):

@@ -7,12 +7,10 @@ what is proved (start set, step size or interval, limit interval of $a/\\kappa^3
 $(2/\\eta - S)/\\eta$, whether $S \\in (2/\\eta - 20\\eta/3, 2/\\eta)$), and, under ``--certify``,
 the outcome of the independent re-check (`rigorous.recheck`) run now.
 """
-import gzip
-import json
 from fractions import Fraction
 from pathlib import Path
 
-from ...rigorous.recheck import recheck_certificate
+from ...rigorous.recheck import load_certificate, recheck_certificate
 from . import asymptotic
 
 CLAIMS = ("C14", "C15", "C16", "C17")
@@ -22,11 +20,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def stored_certificates():
     """(path, certificate) of the stored concentration certificates
     (``concentration_*.json``, or gzip-compressed ``.json.gz``), sorted by name."""
-    out = []
-    for p in sorted(DATA.glob("concentration_*.json*")):
-        raw = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
-        out.append((p, json.loads(raw.decode("utf-8"))))
-    return out
+    return [(p, load_certificate(p)) for p in sorted(DATA.glob("concentration_*.json*"))]
 
 
 def describe(cert):
