@@ -158,6 +158,21 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
     assert not recheck_certificate(cert, fail_fast=True).valid
 
 
+def test_recheck_in_two_processes_reports_the_same_checks(small_certificate):
+    """Batches over worker processes: the same check lines as in one process, and dropped
+    zone cells are found there too (by the chains that hand over to them, or the zone)."""
+    one = recheck_certificate(small_certificate)
+    two = recheck_certificate(small_certificate, processes=2)
+    assert one.valid and two.valid and one.checks == two.checks
+    cert = copy.deepcopy(small_certificate)
+    cells = cert["parts"][0]["zone"]["cells"]
+    top = max(abs(k) for _, k in cells)
+    cert["parts"][0]["zone"]["cells"] = [c for c in cells if 2 * abs(c[1]) < top]
+    bad = recheck_certificate(cert, processes=2)
+    failed = [c["check"] for c in bad.checks if not c["ok"]]
+    assert failed and all(n.endswith(("chains", "zone")) for n in failed)
+
+
 def test_cli_recheck_rejects_an_edited_gap(small_certificate, tmp_path, capsys):
     cert = copy.deepcopy(small_certificate)
     cert["gap_over_eta"] = ["1/2", "1/2"]
@@ -190,7 +205,7 @@ def test_tightest_band_is_proved_and_refuted_inside_the_band():
     lies in the band (a <= kappa^(5/2), exactly) and the independent re-check map also sends
     it out of the band; the paper's 1/200 is far below."""
     from eos_symbolic.rigorous.phase2_band import band_top, in_band, tightest_band
-    from eos_symbolic.rigorous.recheck import _frame
+    from eos_symbolic.rigorous.recheck_cells import frame_of as _frame
     res = tightest_band(K10, 1)
     proved, refuted = Fraction(res["proved_c0"]), Fraction(res["refuted_c0"])
     assert Fraction(1, 200) < refuted < proved < Fraction(1, 10)
@@ -279,7 +294,66 @@ def test_adaptivity_instance_is_proved_and_rechecked():
     assert recheck_certificate(cert).valid
 
 
+@pytest.mark.slow
+def test_far_end_of_the_theorem_box_is_proved_and_rechecked():
+    """x0 = x_check + 0.5, both signs: orbits climb to |B| ~ 14 and ~ 22 along the slow
+    manifold (tall capture sets, zone cells proved by quarters); about 6 min to prove and
+    as long to re-check."""
+    from eos_symbolic.cli.concentration import parse_box
+    x_range, parts = parse_box("x=xcheck+0.4995:xcheck+0.5,dxy=0.001:0.05", K10 ** 2)
+    cert = prove_concentration((K10, K10), x_range, parts)
+    assert cert["status"] == "proved" and cert["claim_band"]["holds"]
+    assert recheck_certificate(cert).valid
+
+
 @pytest.mark.parametrize("cert", [[], "proved", {"kind": "concentration", "status": "proved"}])
 def test_a_malformed_certificate_is_invalid_not_a_crash(cert):
     rep = recheck_certificate(cert)
     assert not rep.valid and rep.checks[-1]["check"] in ("certificate", "certificate structure")
+
+
+class _ContractingMap:
+    """A stand-in two-step map for the zone: V'' = lam V, s'' = s, with a wrapping term
+    (V width) x (s height) added on both sides, as the mean-value form has."""
+
+    def __init__(self, lam):
+        self.lam = Fraction(lam)
+
+    def image(self, box, frame):
+        from eos_symbolic.rigorous.scaled_map import Image
+        (vl, vh), (sl, sh), _ = box
+        w = (vh - vl) * (sh - sl)
+        return Image((self.lam * vl - w, self.lam * vh + w), (sl, sh), None, None, chart=True)
+
+
+@pytest.mark.parametrize("lam, proved", [(Fraction(45, 100), True), (Fraction(55, 100), False)])
+def test_zone_cells_too_wide_as_a_whole_are_proved_by_quarters(lam, proved):
+    """Layers double (t_k = 2 t_(k-1)): with lam = 0.45 a whole cell's image wraps into its
+    own layer but every quarter's lands below it, so the zone is proved only by splitting;
+    with lam = 0.55 the top of each layer maps into the same layer, and no split hides it."""
+    from eos_symbolic.rigorous.zone import Zone, explore_zone
+    K = CaptureSet(1, (K10, K10), Frame(Fraction(0), Fraction(1, 1000), Fraction(0)),
+                   (Fraction(0), Fraction(1)))
+    zone = Zone(K, (Fraction(1, 2), Fraction(3, 4), Fraction(1)), Fraction(1, 1000),
+                Fraction(2), 7)
+    entry = [((Fraction(3, 100), Fraction(6, 100)), (Fraction(6, 10), Fraction(9, 10)))]
+    whole = explore_zone(zone, entry, _ContractingMap(lam), split_depth=0)
+    assert whole.status == "failed" and "not below" in whole.failure["reason"]
+    split = explore_zone(zone, entry, _ContractingMap(lam))
+    assert split.status == ("proved" if proved else "failed")
+    if proved:
+        assert split.depth == 6 and (0, 6) in split.cells and (1, 1) in split.cells
+
+
+def test_a_tall_capture_set_follows_the_slow_manifold_within_its_width():
+    """Orbits from far above the EoS minimum climb to |B| ~ 14 (eta = 1/100): a degree-12
+    shear misses the manifold there by 2.6 widths, so the fit takes more terms."""
+    from eos_symbolic.rigorous.capture import slow_manifold
+    top = Fraction(138, 10)
+    K = design_capture_set((K10, K10), 1, top)
+    f = K.frame
+    assert len(f.shear) + 1 > 12
+    pts = slow_manifold(K10, 1, float(top))
+    s, U = pts[pts[:, 0] <= float(top)].T
+    psi = sum(float(c) * s ** i for i, c in enumerate(f.shear, 2))
+    assert np.max(np.abs(U - float(f.origin) - psi) / (float(f.d0) + float(f.d2) * s ** 2)) < 0.1

@@ -81,6 +81,10 @@ def cmd_concentration(args):
         eta_lo, eta_hi = (_fraction(v, "--eta-interval") for v in (lo, hi))
     if not 0 < eta_lo <= eta_hi < Fraction(1, 4):
         raise EosError("certify concentration: expected 0 < eta < 1/4")
+    if not 1 <= args.processes <= 64:
+        raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
+    if not 1 <= args.chunks <= 10000:
+        raise EosError(f"--chunks: expected 1 to 10000, got {args.chunks}")
     x_range, parts = parse_box(args.box, eta_lo if eta_lo == eta_hi else None)
     kappa = kappa_bounds(eta_lo, eta_hi)
     start = time.perf_counter()
@@ -144,9 +148,11 @@ def cmd_recheck(args):
         cert = load_certificate(Path(args.file))
     except (OSError, ValueError, EOFError, RecursionError) as exc:
         raise EosError(f"recheck {args.file}: cannot read a JSON certificate ({exc})") from None
+    if not 1 <= args.processes <= 64:
+        raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
     start = time.perf_counter()
     rep = recheck_certificate(cert, progress=None if args.quiet else _log(start),
-                              fail_fast=args.fail_fast)
+                              fail_fast=args.fail_fast, processes=args.processes)
     for c in rep.checks:
         print(f"  {'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}")
     print(f"recheck {args.file}: {'valid' if rep.valid else 'INVALID'} ({rep.seconds} s)")
@@ -196,6 +202,8 @@ def register(cs, common):
     s.add_argument("file")
     s.add_argument("--quiet", action="store_true")
     s.add_argument("--fail-fast", action="store_true", help="stop at the first failed check")
+    s.add_argument("--processes", type=int, default=1, help="check the chains and cells in "
+                   "batches over this many processes")
     s.add_argument("--json", metavar="FILE", help="write the re-check report here")
     s.set_defaults(func=cmd_recheck)
 

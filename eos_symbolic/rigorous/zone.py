@@ -8,10 +8,11 @@ $\\pm V \\in [t_{k-1}, t_k]$, $t_k \\approx \\delta_0 g^k$ (rounded up to 12 dig
 with $g > 1$ below the inverse of the weakest contraction $1 - 32\\kappa^4 s^2$ of V per
 two-step in the zone (C9 linearised across the parabola).
 
-**Claim.** If the image enclosure of every listed cell (`ScaledTwoStep.image`) lies in K or
-meets only listed cells of strictly smaller ``|layer|`` (layer 0 counts as K), every orbit
-entering the listed cells reaches K within M two-steps: ``|layer|`` is a strictly decreasing
-potential, one for all rows, so there are no cycles.
+**Claim.** If the image enclosure of every listed cell (`ScaledTwoStep.image`; of each of
+its quarters, or their quarters, where the cell's is too wide) lies in K or meets only listed
+cells of strictly smaller ``|layer|`` (layer 0 counts as K), every orbit entering the listed
+cells reaches K within M two-steps: ``|layer|`` is a strictly decreasing potential, one for
+all rows, so there are no cycles.
 
 `explore_zone` lists the cells met by the entry boxes and, breadth first, by images.
 """
@@ -114,52 +115,80 @@ class ZoneProof:
     failure: dict = None
 
 
-def explore_zone(zone, entries, fmap, progress=None):
+def explore_zone(zone, entries, fmap, progress=None, split_depth=2):
     """List and prove the cells met by the `entries` ((v, s) boxes in the chain frame) and
-    by their images (see the module docstring); `fmap` a bound `ScaledTwoStep`."""
+    by their images (see the module docstring); `fmap` a bound `ScaledTwoStep`. A cell whose
+    image is too wide is cut into quarters (V and s halved), each mapped on its own, down to
+    `split_depth` levels (the claim holds for each piece, hence for the cell)."""
     t0 = time.perf_counter()
     K = zone.K
     frame = K.chain_frame()
-    listed, queue, count = set(), deque(), 0
+    listed, queue, count, done = set(), deque(), 0, 0
 
-    def add(v, s, below=None):
+    def targets(v, s, below=None):
+        """Listed-to-be cells met by the box v x s (layer 0 is in K), or the reason why not."""
         cells = zone.cells_meeting(v, s)
         if cells is None:
-            return f"box V [{float(v[0])}, {float(v[1])}], s [{float(s[0])}, " \
-                   f"{float(s[1])}] leaves the zone"
+            return None, f"box V [{float(v[0])}, {float(v[1])}], s [{float(s[0])}, " \
+                         f"{float(s[1])}] leaves the zone"
+        cells = [c for c in cells if c[1] != 0]
         for c in cells:
-            if c[1] == 0:
-                continue
             if below is not None and abs(c[1]) >= below:
-                return f"image meets layer {c[1]} (not below {below}) in row {c[0]}"
+                return None, f"image meets layer {c[1]} (not below {below}) in row {c[0]}"
+        return cells, None
+
+    def enlist(cells):
+        for c in cells:
             if c not in listed:
                 listed.add(c)
                 queue.append(c)
-        return None
 
     def failed(info):
         return ZoneProof("failed", zone, sorted(listed), count, 0, time.perf_counter() - t0,
                          info)
 
+    def prove_box(v, s, layer, depth):
+        """Cells the image of v x s meets (all below `layer`), or (None, reason, sinks)."""
+        nonlocal count
+        im = fmap.image([v, s if K.sign > 0 else (-s[1], -s[0]), tuple(K.kappa)], frame)
+        count += 1
+        why, sinks = "image not enclosed", False
+        if im.finite and im.chart:
+            s2 = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
+            if K.contains(im.Z, s2):
+                return [], None, False
+            cells, why = targets(im.Z, s2, below=layer)
+            if why is None:
+                return cells, None, False
+            sinks = s2[0] < zone.rows[0]
+        if depth == 0 or sinks:
+            return None, why, sinks
+        vm, sm = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2
+        out = []
+        for vv in ((v[0], vm), (vm, v[1])):
+            for ss in ((s[0], sm), (sm, s[1])):
+                cells, why, sinks = prove_box(vv, ss, layer, depth - 1)
+                if cells is None:
+                    return None, why, sinks
+                out.extend(cells)
+        return out, None, False
+
     for v, s in entries:
         if not K.contains(v, s):
-            why = add(v, s)
+            cells, why = targets(v, s)
             if why:
                 return failed({"entry": why})
+            enlist(cells)
     while queue:
         r, k = queue.popleft()
         v, s = zone.cell(r, k)
-        im = fmap.image([v, s if K.sign > 0 else (-s[1], -s[0]), tuple(K.kappa)], frame)
-        count += 1
-        if progress and count % 5000 == 0:
-            progress(count, len(queue), len(listed))
-        why = None if im.finite and im.chart else "image not enclosed"
-        if why is None:
-            s2 = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
-            if not K.contains(im.Z, s2):
-                why = add(im.Z, s2, below=abs(k))
-        if why:
+        done += 1
+        if progress and done % 5000 == 0:
+            progress(done, len(queue), len(listed))
+        cells, why, sinks = prove_box(v, s, abs(k), split_depth)
+        if cells is None:
             return failed({"cell": [r, k], "box": [[str(x) for x in v], [str(x) for x in s]],
-                           "reason": why, "below": bool(im.finite and s2[0] < zone.rows[0])})
+                           "reason": why, "below": sinks})
+        enlist(cells)
     depth = max((abs(k) for _, k in listed), default=0)
     return ZoneProof("proved", zone, sorted(listed), count, depth, time.perf_counter() - t0)

@@ -1,0 +1,284 @@
+r"""The per-part checks of a concentration re-check: chains, capture cells, zone cells.
+
+`recheck` runs the cheap checks of a certificate itself and hands these to `run_task` in
+batches (`part_tasks`), in this process or in worker processes: each batch rebuilds what it
+needs from the certificate's raw data and the independent map `recheck_map.TwoStepRecheck`,
+and reports the first item that fails.
+"""
+import bisect
+import re
+from fractions import Fraction
+
+import sympy as sp
+
+from ..errors import EosError
+from ..symbolic.models import get_model
+from ..symbolic.reparam import reparameterise
+from ..symbolic.symbols import kappa, x
+from . import recheck_map as rm
+from .recheck_map import Dual, Program, TwoStepRecheck, exact_bounds, interval, num
+
+#: Items (start pieces, capture cells or zone cells) per batch of `part_tasks`.
+BATCH = 4000
+
+_RATIONAL = re.compile(r"-?[0-9]{1,600}(/[0-9]{1,600})?")
+
+
+def rational(v):
+    """An exact rational of the certificate: an integer or a ``p/q`` string of bounded
+    length (a hostile file's ``1e999999999`` would make `Fraction` compute a huge power)."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10 ** 600:
+        return Fraction(v)
+    if isinstance(v, str) and _RATIONAL.fullmatch(v):
+        return Fraction(v)
+    raise ValueError(f"expected an exact rational 'p/q', got {str(v)[:40]!r}")
+
+
+def frame_of(d):
+    if d.get("raw"):
+        return {"raw": True}
+    return {"origin": rational(d["origin"]), "d0": rational(d["d0"]), "d2": rational(d["d2"]),
+            "shear": tuple(rational(c) for c in d["shear"]), "kappa_ref": rational(d["kappa_ref"])}
+
+
+class Part:
+    """One part of the certificate, parsed independently of the prover's classes."""
+
+    def __init__(self, cert, part):
+        self.sign = int(part["sign"])
+        cap = part["capture"]
+        self.kappa = tuple(rational(k) for k in cap["kappa"])
+        self.frame = frame_of(cap["frame"])
+        self.breaks = [rational(v) for v in cap["breaks"]]
+        self.chain = dict(self.frame, d0=Fraction(1), d2=Fraction(0))
+        self.top = self.breaks[-1]
+        self.name = (f"part {'+' if self.sign > 0 else '-'} x from "
+                     f"{float(rational(part['breaks']['x'][0])):.6f}")
+        self.xs = [rational(v) for v in part["breaks"]["x"]]
+        self.ps = [rational(v) for v in part["breaks"]["xy"]]
+
+    def width(self, s):
+        return self.frame["d0"] + self.frame["d2"] * s * s
+
+    def in_K(self, v, s):
+        """(V, s) box in the chain frame inside K (V / width is monotone on corners)."""
+        if s[0] < 0 or s[1] > self.top:
+            return False
+        return all(-1 <= vv / self.width(ss) <= 1 for vv in v for ss in s)
+
+    def B_of(self, s):
+        return s if self.sign > 0 else (-s[1], -s[0])
+
+    def s_of(self, B):
+        return B if B[0] >= 0 else (-B[1], -B[0])
+
+
+def capture_cells(part, codes):
+    """The capture cells (z, s) from slab breaks and preorder bisection codes."""
+    out = []
+    if len(codes) != len(part.breaks) - 1:
+        raise EosError("recheck: one bisection code per slab expected")
+    for j, code in enumerate(codes):
+        pos = [0]
+
+        def walk(z, s):
+            c = code[pos[0]]
+            pos[0] += 1
+            if c == ".":
+                out.append((z, s))
+                return
+            lo, hi = (z, s)[0 if c == "z" else 1]
+            m = (lo + hi) / 2
+            for h in ((lo, m), (m, hi)):
+                walk(h, s) if c == "z" else walk(z, h)
+        walk((Fraction(-1), Fraction(1)), (part.breaks[j], part.breaks[j + 1]))
+        if pos[0] != len(code):
+            raise EosError(f"recheck: code of slab {j} has unused symbols")
+    return out
+
+
+def capture_cell_ok(tm, part, z, s, rho, C, depth=3, k=None):
+    """(i)-(iii) of the capture lemma on the cell z x s (and kappa range `k`, default the
+    part's), re-enclosed here; a cell that fails is split (in Z, in s, in kappa: its width
+    costs the edge Z = +-1 at b = 0 most), up to `depth` times."""
+    k = k or part.kappa
+    box = [z, part.B_of(s), k]
+    im = tm.image(box, part.frame)
+    ok = im is not None
+    if ok:
+        zz, bb, Bhat, Ahat, chart = im
+        s2 = part.s_of(bb)
+        h = exact_bounds(Bhat)
+        ok = (chart and -1 <= zz[0] and zz[1] <= 1 and 0 <= s2[0] and s2[1] <= part.top
+              and 0 < h[0] and h[1] <= rho and exact_bounds(abs(Ahat))[1] <= C)
+    if ok or depth == 0:
+        return ok
+    zm, sm, km = (z[0] + z[1]) / 2, (s[0] + s[1]) / 2, (k[0] + k[1]) / 2
+    ks = ((k[0], km), (km, k[1])) if k[0] < k[1] else (k,)
+    halves = ((s[0], sm), (sm, s[1]))
+
+    def covered(ss):
+        return all(capture_cell_ok(tm, part, zz_, ss_, rho, C, depth - 1, kk)
+                   for zz_ in ((z[0], zm), (zm, z[1])) for ss_ in ss for kk in ks)
+    # a cell on b = 0 first keeps s whole: there the factor B^2 of Z'' - Z is taken out
+    # exactly, which its upper half would lose (either cover proves the cell)
+    return (covered((s,)) or covered(halves)) if s[0] == 0 else covered(halves)
+
+
+class ZoneIndex:
+    def __init__(self, part, zd):
+        self.rows = [rational(v) for v in zd["rows"]]
+        self.edges = [rational(v) for v in zd["edges"]]
+        self.cells = {tuple(c) for c in zd["cells"]}
+
+    def layer(self, v):
+        k = bisect.bisect_left(self.edges, abs(v))
+        return None if k >= len(self.edges) else (k if v > 0 else -k)
+
+    def meeting(self, v, s):
+        if s[0] < self.rows[0] or s[1] > self.rows[-1]:
+            return None
+        lo, hi = self.layer(v[0]), self.layer(v[1])
+        if lo is None or hi is None:
+            return None
+        i = max(bisect.bisect_right(self.rows, s[0]) - 1, 0)
+        j = min(bisect.bisect_left(self.rows, s[1]), len(self.rows) - 1)
+        return [(r, k) for r in range(i, max(j, i + 1)) for k in range(lo, hi + 1)]
+
+    def box(self, r, k):
+        s = (self.rows[r], self.rows[r + 1])
+        lo, hi = self.edges[abs(k) - 1], self.edges[abs(k)]
+        return ((lo, hi) if k > 0 else (-hi, -lo)), s
+
+
+def covered_by_zone(zi, part, v, s, below=None):
+    if part.in_K(v, s):
+        return True
+    cells = zi.meeting(v, s) if zi else None
+    return cells is not None and all(
+        c[1] == 0 or (c in zi.cells and (below is None or abs(c[1]) < below)) for c in cells)
+
+
+def zone_cell_ok(tm, part, zi, v, s, layer, depth=2):
+    """The image of the zone box v x s lies in K or in listed cells below `layer`."""
+    im = tm.image([v, part.B_of(s), part.kappa], part.chain)
+    if im is not None and im[4] and covered_by_zone(zi, part, im[0], part.s_of(im[1]), below=layer):
+        return True
+    if depth == 0:
+        return False
+    vm, sm = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2
+    return all(zone_cell_ok(tm, part, zi, vv, ss, layer, depth - 1)
+               for vv in ((v[0], vm), (vm, v[1])) for ss in ((s[0], sm), (sm, s[1])))
+
+
+def to_chain(tm, part, box):
+    """(V, s) of an (A, B) box: $V = A - (2B^2 + U_0 + \\psi(B))$ on the B interval."""
+    (al, ah), (bl, bh), (kl, kh) = box
+    B = Dual(interval(bl, bh), ())
+    k = interval(kl, kh)
+    f = part.frame
+    g = 2 * B.v * B.v + num(f["origin"]) + k * k * num(1 / f["kappa_ref"] ** 2) * \
+        tm.psi_derivatives(B, f)[0].v
+    gl, gh = exact_bounds(g)
+    return (al - gh, ah - gl), part.s_of((bl, bh))
+
+
+def replay(tm, part, zi, box, tree):
+    """Re-run a chain tree from `box` (A, B, kappa); True when every branch ends covered."""
+    n, tail = tree
+    for _ in range(n):
+        im = tm.corner(box, {"raw": True})
+        if im is None or im[1][0] <= 0 <= im[1][1]:
+            return False
+        box = [im[0], im[1], box[2]]
+    if tail in ("K", "zone"):
+        v, s = to_chain(tm, part, box)
+        return part.in_K(v, s) if tail == "K" else covered_by_zone(zi, part, v, s)
+    axis = {"A": 0, "B": 1}[tail[0]]
+    lo, hi = box[axis]
+    m = (lo + hi) / 2
+    return all(replay(tm, part, zi, [r if i != axis else h for i, r in enumerate(box)], t)
+               for h, t in zip(((lo, m), (m, hi)), tail[1:]))
+
+
+def start_program(model):
+    rp = reparameterise(get_model(model))
+    p = sp.Symbol("p", positive=True)
+    A = (sp.sqrt(x ** 2 - (p / x) ** 2) - rp.c_check) / kappa ** 3
+    return Program([A, (p - 1) / kappa ** 2], (x, p, kappa))
+
+
+def part_tasks(parts):
+    """Batches ``(part index, kind, lo, hi)`` over the parts' chains, capture cells and
+    zone cells, in that order per part; with each part's item counts."""
+    tasks, counts = [], []
+    for i, (P, part) in enumerate(parts):
+        n = {"chains": len(part["chains"]["trees"]),
+             "capture": len(capture_cells(P, part["capture_proof"]["codes"])),
+             "zone": len(part["zone"]["cells"]) if "zone" in part else 0}
+        counts.append(n)
+        for kind in ("chains", "capture", "zone"):
+            tasks += [(i, kind, lo, min(lo + BATCH, n[kind])) for lo in range(0, n[kind], BATCH)]
+    return tasks, counts
+
+
+class Worker:
+    """The parsed parts of one certificate and the independent map, built once per process."""
+
+    def __init__(self, cert, prec):
+        self.cert, self.prec, self.parts = cert, prec, {}
+        self.kappa = tuple(rational(k) for k in cert["kappa"])
+        self.tm = TwoStepRecheck(cert.get("model", "four-scalar"))
+        self.starts = start_program(cert.get("model", "four-scalar"))
+
+    def part(self, i):
+        if i not in self.parts:
+            raw = self.cert["parts"][i]
+            P = Part(self.cert, raw)
+            zi = ZoneIndex(P, raw["zone"]) if "zone" in raw else None
+            self.parts[i] = (P, raw, zi, capture_cells(P, raw["capture_proof"]["codes"]),
+                             sorted(zi.cells) if zi else [])
+        return self.parts[i]
+
+    def run(self, task):
+        """The first failing item of the batch (its index), or None."""
+        import flint
+        i, kind, lo, hi = task
+        with flint.ctx.workprec(self.prec):
+            P, raw, zi, cells, zone = self.part(i)
+            if kind == "chains":
+                pieces = [(x0, x1, p0, p1) for x0, x1 in zip(P.xs, P.xs[1:])
+                          for p0, p1 in zip(P.ps, P.ps[1:])]
+                for j in range(lo, hi):
+                    x0, x1, p0, p1 = pieces[j]
+                    Ab, Bb = rm.natural_values(self.starts, (x0, x1), (p0, p1), self.kappa)
+                    if not (Ab.is_finite() and Bb.is_finite() and replay(
+                            self.tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), self.kappa],
+                            raw["chains"]["trees"][j])):
+                        return j
+            elif kind == "capture":
+                cp = raw["capture_proof"]
+                rho, C = rational(cp["rho"]), rational(cp["C"])
+                for j in range(lo, hi):
+                    if not capture_cell_ok(self.tm, P, *cells[j], rho, C):
+                        return j
+            else:
+                for j in range(lo, hi):
+                    r, k = zone[j]
+                    if not zone_cell_ok(self.tm, P, zi, *zi.box(r, k), abs(k)):
+                        return j
+        return None
+
+
+_WORKER = None
+
+
+def start_worker(cert, prec):
+    """Pool initializer: the certificate is sent once per worker process."""
+    global _WORKER
+    _WORKER = Worker(cert, prec)
+
+
+def run_task(task):
+    """`Worker.run` in a worker process (after `start_worker`)."""
+    return task, _WORKER.run(task)
