@@ -59,7 +59,7 @@ def test_no_user_text_reaches_eval_sympify_or_nsimplify():
     # the audited ones: exec of generated kernels, sympify/nsimplify of SymPy objects only
     where = sorted({str(p) for p, _, _, _ in calls})
     assert where == ["numeric/arb.py", "numeric/compile.py", "numeric/compiled.py",
-                     "numeric/kernel_build.py", "rigorous/recheck_map.py", "symbolic/minima.py",
+                     "numeric/kernel_build.py", "rigorous/recheck_program.py", "symbolic/minima.py",
                      "symbolic/parser.py"], where
     print(f"{len(calls)} audited evaluating calls in {len(where)} modules, 0 unaudited")
 

@@ -151,8 +151,9 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
             return record
         zone = None
         if ch.handoffs:
-            # orbits sink in s while they approach the manifold: a zone whose bottom row
-            # is left below is rebuilt from a lower bottom
+            # orbits sink in s while they approach the manifold: the zone's rows reach
+            # below the hand-offs, and a zone whose bottom row is left below all the same
+            # is rebuilt from a lower bottom
             s_lo = Fraction(9, 10) * min(h[1][0] for h in ch.handoffs)
             for _ in range(5):
                 zone = design_zone(K, s_lo, V_HANDOFF * Fraction(11, 10), min(kappa_range))
@@ -161,9 +162,9 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
                                                                f"{q} queued"))
                 if zp.status == "proved" or not zp.failure.get("below"):
                     break
-                s_lo = decimal(s_lo * Fraction(17, 20), 4, up=False)
-                log(f"  zone: an image sinks below the bottom row; bottom lowered to "
-                    f"s = {float(s_lo)}")
+                s_lo = decimal(s_lo * Fraction(4, 5), 4, up=False)
+                log(f"  zone: an image sinks below the bottom row s = {float(zone.rows[0])}; "
+                    "rebuilt lower")
             record["zone"] = dict(zone.to_dict(), status=zp.status, cells=zp.cells,
                                   depth=zp.depth, failure=zp.failure)
             if zp.status != "proved":

@@ -43,17 +43,19 @@ def to_fraction(value, what="number"):
 
 
 def ball(lo, hi=None):
-    """The Arb ball of the exact interval [lo, hi] (a point if `hi` is None)."""
+    """An Arb ball containing the exact interval [lo, hi] (the point's ball if `hi` is None):
+    the union of the endpoints' balls, which avoids rational arithmetic on the hot path."""
     fl = _arb()
-    lo = to_fraction(lo)
-    hi = lo if hi is None else to_fraction(hi)
+    lo = lo if type(lo) is Fraction else to_fraction(lo)
+    lo_ball = fl.arb(fl.fmpq(lo.numerator, lo.denominator))
+    if hi is None:
+        return lo_ball
+    hi = hi if type(hi) is Fraction else to_fraction(hi)
     if hi < lo:
         raise EosError(f"interval: expected lo <= hi, got [{lo}, {hi}]")
-    m, r = (lo + hi) / 2, (hi - lo) / 2
-    mid = fl.arb(fl.fmpq(m.numerator, m.denominator))
-    if r == 0:
-        return mid
-    return mid + fl.arb(0, fl.arb(fl.fmpq(r.numerator, r.denominator)).upper())
+    if hi == lo:
+        return lo_ball
+    return lo_ball.union(fl.arb(fl.fmpq(hi.numerator, hi.denominator)))
 
 
 def exact_mid(v):

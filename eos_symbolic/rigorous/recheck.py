@@ -34,9 +34,8 @@ from ..symbolic.minima import sharpness_on_minima
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import a, kappa, u
-from . import recheck_map as rm
 from .recheck_cells import Part, Worker, ZoneIndex, part_tasks, rational, run_task, start_worker
-from .recheck_map import Program, exact_bounds
+from .recheck_program import Program, centred_values, exact_bounds
 
 
 @dataclass
@@ -202,7 +201,7 @@ def _check_limit(rep, cert, parts, model, kappa_range):
     kn = 1 if k0 == k1 else 8
     for i in range(64):
         for j in range(kn):
-            v, = rm.centred_values(gp, (lo + (hi - lo) * i / 64, lo + (hi - lo) * (i + 1) / 64),
+            v, = centred_values(gp, (lo + (hi - lo) * i / 64, lo + (hi - lo) * (i + 1) / 64),
                                    (k0 + (k1 - k0) * j / kn, k0 + (k1 - k0) * (j + 1) / kn))
             if not v.is_finite():
                 rep.add("sharpness gap", False, "not enclosed")

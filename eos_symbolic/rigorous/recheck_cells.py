@@ -15,8 +15,8 @@ from ..errors import EosError
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import kappa, x
-from . import recheck_map as rm
-from .recheck_map import Dual, Program, TwoStepRecheck, exact_bounds, interval, num
+from .recheck_map import TwoStepRecheck
+from .recheck_program import Program, exact_bounds, interval, natural_values, num
 
 #: Items (start pieces, capture cells or zone cells) per batch of `part_tasks`.
 BATCH = 4000
@@ -174,11 +174,11 @@ def zone_cell_ok(tm, part, zi, v, s, layer, depth=2):
 def to_chain(tm, part, box):
     """(V, s) of an (A, B) box: $V = A - (2B^2 + U_0 + \\psi(B))$ on the B interval."""
     (al, ah), (bl, bh), (kl, kh) = box
-    B = Dual(interval(bl, bh), ())
+    B = interval(bl, bh)
     k = interval(kl, kh)
     f = part.frame
-    g = 2 * B.v * B.v + num(f["origin"]) + k * k * num(1 / f["kappa_ref"] ** 2) * \
-        tm.psi_derivatives(B, f)[0].v
+    g = 2 * B * B + num(f["origin"]) + k * k * num(1 / f["kappa_ref"] ** 2) * \
+        tm.psi_derivatives(B, f)[0]
     gl, gh = exact_bounds(g)
     return (al - gh, ah - gl), part.s_of((bl, bh))
 
@@ -251,7 +251,7 @@ class Worker:
                           for p0, p1 in zip(P.ps, P.ps[1:])]
                 for j in range(lo, hi):
                     x0, x1, p0, p1 = pieces[j]
-                    Ab, Bb = rm.natural_values(self.starts, (x0, x1), (p0, p1), self.kappa)
+                    Ab, Bb = natural_values(self.starts, (x0, x1), (p0, p1), self.kappa)
                     if not (Ab.is_finite() and Bb.is_finite() and replay(
                             self.tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), self.kappa],
                             raw["chains"]["trees"][j])):

@@ -77,14 +77,14 @@ class ScaledTwoStep:
     def bind(self):
         """Bind the compiled kernels at the current Arb precision (constants as balls)."""
         self._step, _ = self._program.bind("arb")
-        self._consts, self._taylor = {}, {}
+        self._consts, self._frames, self._taylor = {}, {}, {}
         return self
 
-    def _num(self, q):
-        """Exact rational `q` as a ball, cached for the bound precision."""
-        v = self._consts.get(q)
+    def _inverse_factorial(self, j):
+        """The ball of 1/j!, cached for the bound precision."""
+        v = self._consts.get(j)
         if v is None:
-            v = self._consts[q] = ball(q)
+            v = self._consts[j] = ball(Fraction(1, math.factorial(j)))
         return v
 
     def bound(self, dps=30):
@@ -98,49 +98,66 @@ class ScaledTwoStep:
         out = self._step(*[q.v if isinstance(q, Jet) else q for q in p])
         return p[0].compose(out[0], out[2:5], p), p[0].compose(out[1], out[5:8], p)
 
-    def _psi_derivatives(self, B, frame):
-        r"""Jets (or balls) of $\psi_0^{(j)}(B)$, j = 0..deg, from the Taylor form of
-        $\psi_0 = \sum_i c_i B^i$ at a grid point near B (1/64 spacing; exact coefficients
-        cached as balls): well conditioned however large the global coefficients are."""
-        bv = B.v if isinstance(B, Jet) else B
-        center = Fraction(round(float(bv.mid()) * 64), 64)
-        key = (frame.shear, center)
-        t = self._taylor.get(key)
-        if t is None:
-            t = self._taylor[key] = [ball(c) for c in frame.taylor(center)]
-        x = bv - ball(center)
-        n = len(t) - 1
+    def _constants(self, frame):
+        """The frame's constants as balls (origin, d0, d2, kappa_r^-2, shear), cached per
+        frame object for the bound precision (a frame's hash walks all its coefficients)."""
+        entry = self._frames.get(id(frame))
+        if entry is None or entry[0] is not frame:
+            entry = self._frames[id(frame)] = (frame, (
+                ball(frame.origin), ball(frame.d0), ball(frame.d2),
+                ball(1 / frame.kappa_ref ** 2), [ball(c) for c in frame.shear]))
+        return entry[1]
+
+    def _psi_derivatives(self, B, frame, upto=None):
+        r"""Jets (or balls) of $\psi_0^{(j)}(B)$, j = 0..`upto` (all: up to the degree), from
+        the Taylor form of $\psi_0 = \sum_i c_i B^i$ at a grid point near B (1/64 spacing;
+        the exact coefficients of each derivative cached as balls): well conditioned however
+        large the global coefficients are."""
+        jet = isinstance(B, Jet)
+        bv = B.v if jet else B
+        grid = round(float(bv.mid()) * 64)
+        entry = self._taylor.get((id(frame), grid))
+        if entry is None or entry[0] is not frame:
+            center = Fraction(grid, 64)
+            t = frame.taylor(center)
+            n = len(t) - 1
+            rows = [[ball(t[m] * (math.factorial(m) // math.factorial(m - j)))
+                     for m in range(n, j - 1, -1)] for j in range(n + 1)]
+            entry = self._taylor[(id(frame), grid)] = (frame, ball(center), rows)
+        _, center, rows = entry
+        x = bv - center
+        n = len(rows) - 1
+        want = n if upto is None else min(n, upto)
         values = []
-        for j in range(n + 1):
+        for j in range(min(n, want + 1 if jet else want) + 1):
             v = 0 * x
-            for m in range(n, j - 1, -1):
-                v = v * x + t[m] * (math.factorial(m) // math.factorial(m - j))
+            for c in rows[j]:
+                v = v * x + c
             values.append(v)
+        if not jet:
+            return values
         values.append(0 * x)
-        if not isinstance(B, Jet):
-            return values[:-1]
-        return [B.compose(values[j], [values[j + 1]], [B]) for j in range(n + 1)]
+        return [B.compose(values[j], [values[j + 1]], [B]) for j in range(want + 1)]
 
     def _psi(self, B, k, frame):
         r"""$\psi(B, \kappa) = (\kappa/\kappa_r)^2 \psi_0(B)$ on a jet or ball."""
-        return self._psi_derivatives(B, frame)[0] * (k * k * self._num(1 / frame.kappa_ref ** 2))
+        return self._psi_derivatives(B, frame, 0)[0] * (k * k * self._constants(frame)[3])
 
     def _width(self, B, frame):
-        return self._num(frame.d0) + self._num(frame.d2) * (
-            B.sq() if isinstance(B, Jet) else square(B))
+        _, d0, d2, _, _ = self._constants(frame)
+        return d0 + d2 * (B.sq() if isinstance(B, Jet) else square(B))
 
     def _evaluate(self, Z, B, k, frame, factored):
         r"""Jets of (Bhat, Q, Z'', B'', Ahat) at jets (Z, B, k), and the chart flag; with
         `factored`, $Z'' = Z + B^2 Q$ through the global shear coefficients (boxes at B = 0),
         else $Z'' = Z + N/\delta(B'')$ with the increment
         $N = B^2 H - (\psi(B'') - \psi(B)) - Z d_2 (B''^2 - B^2)$ and Q is None."""
-        num = self._num
         k2 = k * k
         b0 = k2 * B
         if frame.raw:
             p0 = (k2 * k * Z, b0, k)
         else:
-            U = num(frame.origin) + self._width(B, frame) * Z + self._psi(B, k, frame)
+            U = self._constants(frame)[0] + self._width(B, frame) * Z + self._psi(B, k, frame)
             p0 = (k2 * k * (U + 2 * B.sq()), b0, k)
         al0, be0 = self._one(p0)
         b0sq = b0.sq()
@@ -153,19 +170,20 @@ class ScaledTwoStep:
         if frame.raw:  # A'' = A + kappa B^2 Ahat
             return (Bhat, None, Z + k * B.sq() * Ahat, B2, Ahat), chart
         width2 = self._width(B2, frame)
-        ratio = k2 * num(1 / frame.kappa_ref ** 2)
+        _, _, d2, inv_ref2, shear = self._constants(frame)
+        ratio = k2 * inv_ref2
         if not factored:  # increments only: psi(B'') - psi(B) by its finite Taylor sum
             h = B * (Bhat - 1)
             D, hj = 0 * B, 1
             for j, dj in enumerate(self._psi_derivatives(B, frame)[1:], 1):
                 hj = h * hj
-                D = D + dj * hj * num(Fraction(1, math.factorial(j)))
-            N = B.sq() * H - ratio * D - Z * num(frame.d2) * B.sq() * (Bhat * Bhat - 1)
+                D = D + dj * hj * self._inverse_factorial(j)
+            N = B.sq() * H - ratio * D - Z * d2 * B.sq() * (Bhat * Bhat - 1)
             return (Bhat, None, Z + N / width2, B2, Ahat), chart
         shift = 0 * B
-        for i, c in enumerate(frame.shear, 2):
-            shift = shift + num(c) * (B.pow(i - 2) if i > 2 else 1) * (Bhat.pow(i) - 1)
-        G = H - ratio * shift - Z * num(frame.d2) * (Bhat * Bhat - 1)
+        for i, c in enumerate(shear, 2):
+            shift = shift + c * (B.pow(i - 2) if i > 2 else 1) * (Bhat.pow(i) - 1)
+        G = H - ratio * shift - Z * d2 * (Bhat * Bhat - 1)
         Q = G / width2
         return (Bhat, Q, Z + B.sq() * Q, B2, Ahat), chart
 
@@ -216,7 +234,6 @@ class ScaledTwoStep:
         b2 = _meet(natural_b, bounds(B2c), box)
         return Image(z2, b2, Bhat, Ahat, chart)
 
-
     def corner_image(self, box, frame=Frame()):
         """`Image` by monotonicity: a component of (Z'', B'') whose partials in Z and B have
         certified signs on the box takes its extremes at two opposite corners (exact point
@@ -233,7 +250,7 @@ class ScaledTwoStep:
             return Image(None, None, vals[0].v, vals[4].v)
         km = (kl + kh) / 2
         dk = ball(kl - km, kh - km) if n == 3 else None
-        out, fallback = [], None
+        out, fallback, at = [], None, {}
         for idx in (2, 3):
             g = vals[idx].g
             signs = [1 if gi > 0 else -1 if gi < 0 else 0 for gi in g[:2]]
@@ -243,8 +260,10 @@ class ScaledTwoStep:
                 continue
             ends = []
             for flip in (False, True):
-                corner = [(r[0] if (sg > 0) != flip else r[1]) for r, sg in zip(box, signs)]
-                v = self.point((*corner, km if n == 3 else kl), frame)[idx]
+                corner = tuple(r[0] if (sg > 0) != flip else r[1] for r, sg in zip(box, signs))
+                if corner not in at:  # Z'' and B'' often share their extreme corners
+                    at[corner] = self.point((*corner, km if n == 3 else kl), frame)
+                v = at[corner][idx]
                 if dk is not None:
                     v = v + g[2] * dk
                 ends.append(bounds(v))

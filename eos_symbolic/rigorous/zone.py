@@ -82,15 +82,19 @@ class Zone:
                    Fraction(d["growth"]), int(d["layers"]))
 
 
-def design_zone(K, s_lo, v_max, kappa_value):
-    """Rows from `s_lo` to K's top, heights $\\min(0.015, 0.0015 s)$ (the wrapping of the
-    mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1); growth
-    $1 + (1 - \\lambda)/2$, $\\lambda = 1 - 32\\kappa^4 s_{lo}^2$; layers up to ``|V|`` = `v_max`."""
+def design_zone(K, s_lo, v_max, kappa_value, floor=Fraction(4, 5)):
+    """Rows from `floor` * `s_lo` to K's top, heights $\\min(0.015, 0.0015 s)$ (the wrapping
+    of the mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1);
+    growth $g = 1 + (1 - \\lambda)/2$, $\\lambda = 1 - 32\\kappa^4 s_{lo}^2$, so that
+    $(1 - 32\\kappa^4 s^2) g < 1$ down to $s \\approx s_{lo}/\\sqrt 2$: the rows below `s_lo`
+    take orbits that sink while they approach (and cost nothing where none do); layers up to
+    ``|V|`` = `v_max`."""
     s = decimal(Fraction(s_lo), 4, up=False)
     lam = 1 - 32 * float(kappa_value) ** 4 * float(s) ** 2
     if not 0 < lam < 1:
         raise EosError(f"zone: no contraction estimate at s = {float(s)}")
     growth = decimal(Fraction(1 + (1 - lam) / 2), 4, up=False)
+    s = decimal(s * floor, 4, up=False)
     base = K.frame.d0 + K.frame.d2 * s * s
     layers = math.ceil(math.log(float(Fraction(v_max) / base)) / math.log(float(growth))) + 1
     rows = []
