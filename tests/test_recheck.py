@@ -73,3 +73,31 @@ def test_series_step_with_a_changed_coefficient_fails():
     assert not check_series(bad)[0]
     other = {**step, "model": "two-scalar"}  # the same series is not two-scalar's
     assert not check_series(other)[0]
+
+
+def test_forward_mode_duals_enclose_value_and_gradient_in_two_and_three_directions():
+    """`Program` on `Dual`s (the unrolled two-direction case and the general one) and on plain
+    balls: value and gradient at a point contain SymPy's exact ones, and a planted wrong
+    derivative is excluded."""
+    import flint
+
+    from eos_symbolic.rigorous.recheck_program import Dual, Program, num
+    a, b, k = sp.symbols("a b k")
+    f = (a + (k ** -4 - 4) ** sp.Rational(1, 4)) * (b + 1) ** 2 / (sp.sqrt(1 - k ** 4 * b ** 2) + 1) \
+        - a ** 3 * b / k ** 2
+    prog = Program([f], (a, b, k))
+    pt = {a: sp.Rational(-1, 7), b: sp.Rational(1, 3), k: sp.Rational(1, 10)}
+    vals = [F(int(pt[s].p), int(pt[s].q)) for s in (a, b, k)]
+    exact = [sp.N(e.subs(pt), 40) for e in (f, f.diff(a), f.diff(b), f.diff(k))]
+    with flint.ctx.workprec(128):
+        plain, = prog(*[num(v) for v in vals])
+        assert plain.contains(flint.arb(str(exact[0])))
+        for n in (2, 3):
+            duals = [Dual(num(v), tuple(num(int(i == j)) for j in range(n)))
+                     for i, v in enumerate(vals[:n])]
+            rest = [Dual(num(v), tuple(num(0) for _ in range(n))) for v in vals[n:]]
+            out, = prog(*duals, *rest)
+            assert out.v.contains(flint.arb(str(exact[0])))
+            for j in range(n):
+                assert out.d[j].contains(flint.arb(str(exact[1 + j])))
+                assert not out.d[j].contains(flint.arb(str(exact[1 + j] * 1.0001)))

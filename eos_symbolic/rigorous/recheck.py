@@ -157,7 +157,10 @@ def _report(rep, part, kind, counts, bad):
     else:
         zi = ZoneIndex(P, raw["zone"])
         edges_ok = (all(p < q for p, q in zip(zi.edges, zi.edges[1:]))
-                    and zi.edges[0] <= P.width(zi.rows[0]) and zi.rows[-1] <= P.top
+                    # layer 0 (|V| <= t_0) inside K: the width d0 + d2 s^2 is monotone
+                    and 0 <= zi.rows[0]
+                    and zi.edges[0] <= min(P.width(zi.rows[0]), P.width(zi.rows[-1]))
+                    and zi.rows[-1] <= P.top
                     and all(p < q for p, q in zip(zi.rows, zi.rows[1:])))
         rep.add(f"{P.name}: zone", edges_ok and bad is None,
                 f"{counts['zone']} cells" + (f"; first failing cell #{bad}" if bad is not None

@@ -49,9 +49,14 @@ class Dual:
     def __init__(self, v, d):
         self.v, self.d = v, d
 
+    # the two-direction case (a box at one kappa) unrolled: most of a re-check's time
+
     def __add__(self, o):
         if isinstance(o, Dual):
-            return Dual(self.v + o.v, tuple([x + y for x, y in zip(self.d, o.d)]))
+            d, e = self.d, o.d
+            if len(d) == 2:
+                return Dual(self.v + o.v, (d[0] + e[0], d[1] + e[1]))
+            return Dual(self.v + o.v, tuple([x + y for x, y in zip(d, e)]))
         return Dual(self.v + _const(o), self.d)
 
     __radd__ = __add__
@@ -61,7 +66,10 @@ class Dual:
 
     def __sub__(self, o):
         if isinstance(o, Dual):
-            return Dual(self.v - o.v, tuple([x - y for x, y in zip(self.d, o.d)]))
+            d, e = self.d, o.d
+            if len(d) == 2:
+                return Dual(self.v - o.v, (d[0] - e[0], d[1] - e[1]))
+            return Dual(self.v - o.v, tuple([x - y for x, y in zip(d, e)]))
         return Dual(self.v - _const(o), self.d)
 
     def __rsub__(self, o):
@@ -69,10 +77,14 @@ class Dual:
 
     def __mul__(self, o):
         if isinstance(o, Dual):
-            v, w = self.v, o.v
-            return Dual(v * w, tuple([v * y + w * x for x, y in zip(self.d, o.d)]))
-        o = _const(o)
-        return Dual(self.v * o, tuple([x * o for x in self.d]))
+            v, w, d, e = self.v, o.v, self.d, o.d
+            if len(d) == 2:
+                return Dual(v * w, (v * e[0] + w * d[0], v * e[1] + w * d[1]))
+            return Dual(v * w, tuple([v * y + w * x for x, y in zip(d, e)]))
+        o, d = _const(o), self.d
+        if len(d) == 2:
+            return Dual(self.v * o, (d[0] * o, d[1] * o))
+        return Dual(self.v * o, tuple([x * o for x in d]))
 
     __rmul__ = __mul__
 

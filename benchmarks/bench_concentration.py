@@ -1,0 +1,88 @@
+"""Concentration proofs (C14-C17 instances) and their re-check, against same-run baselines.
+
+Run: ``python -m benchmarks.bench_concentration [--full] [--processes N] [--json FILE]``.
+
+Cases (wall and CPU time of the `eos-symbolic certify` commands, run as child processes):
+
+- ``small``: the shipped instance, eta = 1/100, x0 in [xcheck + 0.05, xcheck + 0.055],
+  |x0 y0 - 1| in [1e-3, 1.5e-3], proved on one core and re-checked on one core; reported
+  with its work (chain two-steps, zone and capture cells) as ms per image, and the
+  ratio of one ball-arithmetic image to the float64 two-step of the same map at the same
+  number of points (the same-run baseline: machine speed cancels).
+- ``full`` (with ``--full``, about 50 minutes on 2 cores): the whole box of Theorem 3.1's
+  instance, x0 in [xcheck + 0.05, xcheck + 0.5], |x0 y0 - 1| in [1e-3, 5e-2], proved and
+  re-checked on ``--processes`` processes. Target: proof and re-check within 30 minutes.
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BOXES = {"small": "x=xcheck+0.05:xcheck+0.055,dxy=0.001:0.0015",
+         "full": "x=xcheck+0.05:xcheck+0.5,dxy=0.001:0.05"}
+
+
+def _timed(args):
+    """(wall s, CPU s of the child and its workers) of one CLI command; raises on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "eos_symbolic", *args], check=True,
+                   stdout=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter() - t0, (after.ru_utime - before.ru_utime
+                                      + after.ru_stime - before.ru_stime)
+
+
+def _float_baseline(n):
+    """Seconds of n float64 two-steps of the same map (`scaled_map.float_two_step`)."""
+    from eos_symbolic.rigorous.scaled_map import float_two_step
+    two = float_two_step("four-scalar", 0.1)
+    t0 = time.process_time()
+    for i in range(n):
+        two(-0.125 + 1e-6 * i, 3.0 + 1e-6 * i)
+    return time.process_time() - t0
+
+
+def run_case(name, processes, folder):
+    cert = Path(folder) / f"{name}.json"
+    prove = _timed(["certify", "concentration", "--eta", "1/100", "--box", BOXES[name],
+                    "--processes", str(processes), "--json", str(cert)])
+    recheck = _timed(["certify", "recheck", str(cert), "--processes", str(processes)])
+    parts = json.loads(cert.read_text())["parts"]
+    images = sum(p["chains"]["steps"] + len(p["zone"]["cells"]) + p["capture_proof"]["cells"]
+                 for p in parts)
+    per_image = prove[1] / images
+    base = _float_baseline(20000) / 20000
+    return {"case": name, "processes": processes, "prove_wall_s": round(prove[0], 1),
+            "prove_cpu_s": round(prove[1], 1), "recheck_wall_s": round(recheck[0], 1),
+            "recheck_cpu_s": round(recheck[1], 1), "images": images,
+            "prove_ms_per_image": round(1e3 * per_image, 3),
+            "recheck_ms_per_image": round(1e3 * recheck[1] / images, 3),
+            "arb_over_float64": round(per_image / base, 1),
+            "total_wall_min": round((prove[0] + recheck[0]) / 60, 1)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--full", action="store_true", help="also the whole box (about 50 min)")
+    ap.add_argument("--processes", type=int, default=2, help="processes of the full case")
+    ap.add_argument("--json", help="write the results here")
+    args = ap.parse_args(argv)
+    out = []
+    with tempfile.TemporaryDirectory() as folder:
+        for name in ("small", "full") if args.full else ("small",):
+            r = run_case(name, 1 if name == "small" else args.processes, folder)
+            if name == "full":
+                r["target_30_min"] = r["total_wall_min"] <= 30
+            out.append(r)
+            print("  ".join(f"{k}={v}" for k, v in r.items()), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
