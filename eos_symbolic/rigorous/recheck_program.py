@@ -1,7 +1,7 @@
 """Forward-mode duals and straight-line programs over SymPy expressions, in ball arithmetic,
 for `recheck`: `Program` turns expressions into generated Python, one line per operation of
-`sympy.cse`'s output, run on `Dual`s (value and gradient) or plain python-flint balls; no
-symbolic differentiation, no code shared with the prover.
+the output of `sympy.cse`, run on duals (`Dual`: value and gradient) or on plain
+python-flint balls; no symbolic differentiation, no code shared with the prover.
 """
 from fractions import Fraction
 
@@ -144,8 +144,9 @@ def value(x):
 
 
 class Program:
-    """SymPy expressions in `symbols` as generated straight-line Python over `Dual`s (or
-    plain balls): one line per operation of `sympy.cse`'s output, no symbolic differentiation."""
+    """SymPy expressions in `symbols` as generated straight-line Python over duals (`Dual`)
+    or plain balls: one line per operation of the output of `sympy.cse`, no symbolic
+    differentiation."""
 
     def __init__(self, exprs, symbols):
         replaced, reduced = sp.cse(list(exprs), order="none")
