@@ -131,7 +131,7 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
 
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
-                                  "another model", "exponent bomb"])
+                                  "another model", "exponent bomb", "zone below s = 0"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -153,6 +153,8 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         cert["model"] = "depth-5"
     elif edit == "exponent bomb":  # Fraction("1e99999999") would compute a huge power
         part["capture"]["frame"]["d0"] = "1e99999999"
+    elif edit == "zone below s = 0":
+        part["zone"]["rows"][0] = "-1/100"
     else:
         part["capture"]["frame"]["d0"] = str(Fraction(part["capture"]["frame"]["d0"]) / 4)
     assert not recheck_certificate(cert, fail_fast=True).valid
@@ -357,3 +359,19 @@ def test_a_tall_capture_set_follows_the_slow_manifold_within_its_width():
     s, U = pts[pts[:, 0] <= float(top)].T
     psi = sum(float(c) * s ** i for i, c in enumerate(f.shear, 2))
     assert np.max(np.abs(U - float(f.origin) - psi) / (float(f.d0) + float(f.d2) * s ** 2)) < 0.1
+
+
+def test_zone_layer_zero_must_lie_in_K_at_both_ends_of_the_rows():
+    """Layer 0 counts as K: with K's width d0 + d2 s^2 shrinking in s (d2 < 0) a t_0 below
+    the width at the bottom row but above it at the top is refused, as are rows below 0."""
+    from types import SimpleNamespace
+
+    from eos_symbolic.rigorous.recheck_cells import zone_grid_ok
+    shrinking = SimpleNamespace(top=Fraction(4), width=lambda s: Fraction(1, 10) - s * s / 200)
+    grid = SimpleNamespace(rows=[Fraction(1), Fraction(2), Fraction(3)],
+                           edges=[Fraction(1, 20), Fraction(1, 10), Fraction(1, 5)])
+    assert zone_grid_ok(shrinking, grid)  # width 0.055 at the top row: t_0 = 0.05 fits
+    grid.edges[0] = Fraction(3, 50)  # inside K at s = 1 (0.095), not at s = 3 (0.055)
+    assert not zone_grid_ok(shrinking, grid)
+    grid.edges[0], grid.rows[0] = Fraction(1, 20), Fraction(-1, 2)
+    assert not zone_grid_ok(shrinking, grid)

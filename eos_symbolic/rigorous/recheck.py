@@ -34,7 +34,16 @@ from ..symbolic.minima import sharpness_on_minima
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import a, kappa, u
-from .recheck_cells import Part, Worker, ZoneIndex, part_tasks, rational, run_task, start_worker
+from .recheck_cells import (
+    Part,
+    Worker,
+    ZoneIndex,
+    part_tasks,
+    rational,
+    run_task,
+    start_worker,
+    zone_grid_ok,
+)
 from .recheck_program import Program, centred_values, exact_bounds
 
 
@@ -155,14 +164,7 @@ def _report(rep, part, kind, counts, bad):
                 f"{counts['capture']} cells, rho = {float(rho):.12g}, C = {float(C):.6g}"
                 + (f"; first failing cell #{bad}" if bad is not None else ""))
     else:
-        zi = ZoneIndex(P, raw["zone"])
-        edges_ok = (all(p < q for p, q in zip(zi.edges, zi.edges[1:]))
-                    # layer 0 (|V| <= t_0) inside K: the width d0 + d2 s^2 is monotone
-                    and 0 <= zi.rows[0]
-                    and zi.edges[0] <= min(P.width(zi.rows[0]), P.width(zi.rows[-1]))
-                    and zi.rows[-1] <= P.top
-                    and all(p < q for p, q in zip(zi.rows, zi.rows[1:])))
-        rep.add(f"{P.name}: zone", edges_ok and bad is None,
+        rep.add(f"{P.name}: zone", zone_grid_ok(P, ZoneIndex(P, raw["zone"])) and bad is None,
                 f"{counts['zone']} cells" + (f"; first failing cell #{bad}" if bad is not None
                                               else ""))
 

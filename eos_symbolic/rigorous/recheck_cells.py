@@ -152,6 +152,17 @@ class ZoneIndex:
         return ((lo, hi) if k > 0 else (-hi, -lo)), s
 
 
+def zone_grid_ok(part, zi):
+    """Increasing layer edges and rows, rows in [0, K's top], and layer 0 ($|V| \\le t_0$)
+    inside K on every row: $t_0$ at most K's width $d_0 + d_2 s^2$ at both ends (the width
+    is monotone in s >= 0, whatever the sign of $d_2$)."""
+    rows, edges = zi.rows, zi.edges
+    return (all(p < q for p, q in zip(edges, edges[1:]))
+            and all(p < q for p, q in zip(rows, rows[1:]))
+            and 0 <= rows[0] and rows[-1] <= part.top
+            and edges[0] <= min(part.width(rows[0]), part.width(rows[-1])))
+
+
 def covered_by_zone(zi, part, v, s, below=None):
     if part.in_K(v, s):
         return True
