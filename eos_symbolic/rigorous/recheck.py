@@ -124,6 +124,10 @@ def _recheck(cert, rep, prec, progress, processes):
             if len(part["chains"]["trees"]) != pieces:
                 rep.add(f"{P.name}: chains", False, "one chain per start piece expected")
                 return
+            if "zone" in part:  # a cheap check, before any cell is mapped
+                zi = ZoneIndex(P, part["zone"])
+                rep.add(f"{P.name}: zone grid", zone_grid_ok(P, zi),
+                        f"{len(zi.rows) - 1} rows, {len(zi.edges) - 1} layers each side")
         tasks, counts = part_tasks(parts)
     first_bad, left = {}, {}
     for t in tasks:
@@ -164,7 +168,7 @@ def _report(rep, part, kind, counts, bad):
                 f"{counts['capture']} cells, rho = {float(rho):.12g}, C = {float(C):.6g}"
                 + (f"; first failing cell #{bad}" if bad is not None else ""))
     else:
-        rep.add(f"{P.name}: zone", zone_grid_ok(P, ZoneIndex(P, raw["zone"])) and bad is None,
+        rep.add(f"{P.name}: zone", bad is None,
                 f"{counts['zone']} cells" + (f"; first failing cell #{bad}" if bad is not None
                                               else ""))
 
