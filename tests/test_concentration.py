@@ -131,7 +131,8 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
 
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
-                                  "another model", "exponent bomb", "zone below s = 0"])
+                                  "another model", "exponent bomb", "zone below s = 0",
+                                  "coarser layers", "growth near 1"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -155,6 +156,10 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         part["capture"]["frame"]["d0"] = "1e99999999"
     elif edit == "zone below s = 0":
         part["zone"]["rows"][0] = "-1/100"
+    elif edit == "coarser layers":  # fewer layers, the same cells: potential not shown
+        part["zone"]["growths"] = [str(Fraction(g) ** 2) for g in part["zone"]["growths"]]
+    elif edit == "growth near 1":  # would ask for about 10^31 layers
+        part["zone"]["growths"][0] = f"{10 ** 30 + 1}/{10 ** 30}"
     else:
         part["capture"]["frame"]["d0"] = str(Fraction(part["capture"]["frame"]["d0"]) / 4)
     assert not recheck_certificate(cert, fail_fast=True).valid
@@ -287,8 +292,8 @@ def test_recheck_encloses_the_gap_over_a_kappa_interval():
 
 @pytest.mark.slow
 def test_adaptivity_instance_is_proved_and_rechecked():
-    """A start box and a step-size interval together (Corollary 3.2): about 150 s to prove,
-    as long to re-check."""
+    """A start box and a step-size interval together (Corollary 3.2): about 65 s to prove,
+    twice as long to re-check."""
     kr = kappa_bounds(Fraction(9999, 1000000), Fraction(1, 100))
     cert = prove_concentration(kr, (Fraction(1005, 100), Fraction(10055, 1000)),
                                [(Fraction(1001, 1000), Fraction(10015, 10000))])
@@ -318,14 +323,15 @@ class _ContractingMap:
     """A stand-in two-step map for the zone: V'' = lam V, s'' = s, with a wrapping term
     (V width) x (s height) added on both sides, as the mean-value form has."""
 
-    def __init__(self, lam):
-        self.lam = Fraction(lam)
+    def __init__(self, lam, sink=0):
+        self.lam, self.sink = Fraction(lam), Fraction(sink)
 
     def image(self, box, frame):
         from eos_symbolic.rigorous.scaled_map import Image
         (vl, vh), (sl, sh), _ = box
         w = (vh - vl) * (sh - sl)
-        return Image((self.lam * vl - w, self.lam * vh + w), (sl, sh), None, None, chart=True)
+        return Image((self.lam * vl - w, self.lam * vh + w), (sl - self.sink, sh - self.sink),
+                     None, None, chart=True)
 
 
 @pytest.mark.parametrize("lam, proved", [(Fraction(45, 100), True), (Fraction(55, 100), False)])
@@ -337,7 +343,7 @@ def test_zone_cells_too_wide_as_a_whole_are_proved_by_quarters(lam, proved):
     K = CaptureSet(1, (K10, K10), Frame(Fraction(0), Fraction(1, 1000), Fraction(0)),
                    (Fraction(0), Fraction(1)))
     zone = Zone(K, (Fraction(1, 2), Fraction(3, 4), Fraction(1)), Fraction(1, 1000),
-                Fraction(2), 7)
+                (Fraction(2), Fraction(2)), Fraction(128, 1000))
     entry = [((Fraction(3, 100), Fraction(6, 100)), (Fraction(6, 10), Fraction(9, 10)))]
     whole = explore_zone(zone, entry, _ContractingMap(lam), split_depth=0)
     assert whole.status == "failed" and "not below" in whole.failure["reason"]
@@ -345,6 +351,62 @@ def test_zone_cells_too_wide_as_a_whole_are_proved_by_quarters(lam, proved):
     assert split.status == ("proved" if proved else "failed")
     if proved:
         assert split.depth == 6 and (0, 6) in split.cells and (1, 1) in split.cells
+
+
+@pytest.mark.parametrize("sink, proved", [(0, True), (Fraction(1, 10), False)])
+def test_orbits_sinking_into_finer_layers_are_refused_by_prover_and_recheck(sink, proved):
+    """Layers t = 4^k / 1000 in the upper row, 2^k / 1000 in the lower one; V shrinks by 5
+    per two-step, more than one layer of the upper row. An image that sinks into the lower
+    row lands at a higher index there (V/5 = 2^(2k - 2.3) / 1000), so ``|layer|`` would not
+    fall: the prover fails, and the re-check refuses the cell, although every cell is
+    listed."""
+    from types import SimpleNamespace
+
+    from eos_symbolic.rigorous.recheck_cells import ZoneIndex, zone_cell_ok
+    from eos_symbolic.rigorous.zone import Zone, explore_zone
+    K = CaptureSet(1, (K10, K10), Frame(Fraction(0), Fraction(1, 1000), Fraction(0)),
+                   (Fraction(0), Fraction(1)))
+    zone = Zone(K, (Fraction(1, 2), Fraction(3, 4), Fraction(1)), Fraction(1, 1000),
+                (Fraction(2), Fraction(4)), Fraction(1))
+    fmap = _ContractingMap(Fraction(1, 5), sink)
+    entry = [((Fraction(3, 100), Fraction(6, 100)), (Fraction(8, 10), Fraction(9, 10)))]
+    res = explore_zone(zone, entry, fmap)
+    assert res.status == ("proved" if proved else "failed")
+    if not proved:
+        assert "not below" in res.failure["reason"]
+    every = [(r, k) for r in (0, 1) for n in (len(zone.edges[r]),) for k in range(1 - n, n)]
+    zi = ZoneIndex(None, dict(zone.to_dict(), cells=every))
+    part = SimpleNamespace(in_K=lambda v, s: max(map(abs, v)) <= Fraction(1, 1000),
+                           B_of=lambda s: s, s_of=lambda b: b, kappa=(K10, K10), chain=None)
+
+    def image(box, frame):
+        im = fmap.image(box, frame)
+        return im.Z, im.B, None, None, True
+    tm = SimpleNamespace(image=image)
+    assert zi.meeting(*entry[0]) == [(1, 3)]
+    assert zone_cell_ok(tm, part, zi, *zi.box(1, 3), 3) == proved
+
+
+def test_a_box_riding_along_the_manifold_is_cut_until_it_hands_over(monkeypatch):
+    """A start piece 4 kappa^3 wide at x0 = x_check + 0.45, xy < 1, reaches the manifold
+    straddling it (V in about [-7, 7]); its (A, B) hull cannot shrink across the manifold,
+    so uncut it rides along it for thousands of two-steps. Cut, it hands over within 30."""
+    from eos_symbolic.cli.concentration import parse_box
+    from eos_symbolic.rigorous import chains
+    from eos_symbolic.rigorous.concentration import piece_breaks
+    (x0, _), [p] = parse_box("x=xcheck+0.45:xcheck+0.46,xy=0.95:0.999", K10 ** 2)
+    start = start_boxes([x0, x0 + 4 * K10 ** 3], sorted(
+        2 - v for v in piece_breaks(2 - p[1], 2 - p[0], ratio=Fraction(3, 2)))[:2],
+        (K10, K10))
+    K = design_capture_set((K10, K10), -1, Fraction(219, 10))
+    fmap = ScaledTwoStep()
+    with fmap.bound(30):
+        res = chains.run_chains(start, K, (K10, K10), fmap, budget=200)
+        assert res.status == "proved" and res.longest <= 30
+        assert isinstance(res.trees[0][1], list)  # cut
+        monkeypatch.setattr(chains, "_rides", lambda vs: False)
+        res = chains.run_chains(start, K, (K10, K10), fmap, budget=200)
+        assert res.status == "failed" and "step budget" in res.failure["reason"]
 
 
 def test_a_tall_capture_set_follows_the_slow_manifold_within_its_width():
@@ -368,10 +430,19 @@ def test_zone_layer_zero_must_lie_in_K_at_both_ends_of_the_rows():
 
     from eos_symbolic.rigorous.recheck_cells import zone_grid_ok
     shrinking = SimpleNamespace(top=Fraction(4), width=lambda s: Fraction(1, 10) - s * s / 200)
+    layers = [Fraction(1, 20), Fraction(1, 10), Fraction(1, 5)]
     grid = SimpleNamespace(rows=[Fraction(1), Fraction(2), Fraction(3)],
-                           edges=[Fraction(1, 20), Fraction(1, 10), Fraction(1, 5)])
+                           edges=[list(layers), list(layers)])
     assert zone_grid_ok(shrinking, grid)  # width 0.055 at the top row: t_0 = 0.05 fits
-    grid.edges[0] = Fraction(3, 50)  # inside K at s = 1 (0.095), not at s = 3 (0.055)
+    grid.edges[1][0] = Fraction(3, 50)  # inside K at s = 2 (0.08), not at s = 3 (0.055)
     assert not zone_grid_ok(shrinking, grid)
-    grid.edges[0], grid.rows[0] = Fraction(1, 20), Fraction(-1, 2)
+    grid.edges[1][0] = Fraction(1, 20)
+    grid.edges[0][1] = Fraction(1, 30)  # edges of a row must increase
+    assert not zone_grid_ok(shrinking, grid)
+    grid.edges[0][1] = Fraction(1, 10)
+    grid.edges.pop()  # one edge list per row
+    assert not zone_grid_ok(shrinking, grid)
+    grid.edges.append(list(layers))
+    assert zone_grid_ok(shrinking, grid)
+    grid.rows[0] = Fraction(-1, 2)
     assert not zone_grid_ok(shrinking, grid)

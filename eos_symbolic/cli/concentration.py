@@ -187,7 +187,7 @@ def register(cs, common):
                    "(adaptivity, Corollary 3.2)")
     s.add_argument("--box", required=True, help="x=LO:HI,xy=LO:HI or x=LO:HI,dxy=LO:HI "
                    "(|xy - 1| in [LO, HI], both sides); LO/HI may be xcheck+NUM")
-    s.add_argument("--dx", help="width of the start pieces in x (default kappa^3/2)")
+    s.add_argument("--dx", help="width of the start pieces in x (default 4 kappa^3)")
     s.add_argument("--chunks", type=int, default=1, help="cut the x range into this many "
                    "parts, each proved on its own (batches for --processes and checkpoints)")
     s.add_argument("--processes", type=int, default=1, help="prove parts (x chunks, signs "

@@ -9,7 +9,9 @@ wrapping. A chain iterates a box until, converted to K's chain frame
 within $0 < V \le$ `V_HANDOFF` (preferably still on the side it comes from: the hull of a
 box that straddles the manifold holds spurious points on the other side, so such a box is
 handed over only once ``|V|`` <= `V_HANDOFF` on both sides), where the approach zone (`zone`)
-takes over; a box whose image is not enclosed is bisected, both halves go on.
+takes over; a box whose image is not enclosed is bisected, both halves go on, and so is a
+box that straddles the manifold close to it without handing over (`_rides`: across the
+manifold its (A, B) hull cannot shrink, so it would ride along it).
 
 The start set $\{x \in [x_0, x_1],\ xy \in [p_0, p_1]\}$ (one sign of $xy - 1$, x > y > 0) is
 cut into pieces; each piece's chart image
@@ -106,19 +108,32 @@ def _chain(fmap, box, K, budget, depth, out):
         if vs[0][1] <= V_HANDOFF and (0 < vs[0][0] or -vs[0][0] <= V_HANDOFF):
             out.append(vs)
             return [n, "zone"]
-        im = fmap.corner_image(box, RAW)
-        if not (im.finite and im.chart) or im.B[0] <= 0 <= im.B[1]:
-            if depth <= 0:
-                raise EosError(f"chain: box {_text(box)} not enclosed")
-            axis = 1 if (box[1][1] - box[1][0]) / abs(box[1][0] + box[1][1]) >= \
-                (box[0][1] - box[0][0]) / abs(box[0][0] + box[0][1]) else 0
-            lo, hi = box[axis]
-            m = (lo + hi) / 2
-            return [n, ["AB"[axis]] + [
-                _chain(fmap, [r if i != axis else part for i, r in enumerate(box)], K,
-                       budget - n, depth - 1, out) for part in ((lo, m), (m, hi))]]
-        box = [im.Z, im.B, box[2]]
+        im = None if _rides(vs) else fmap.corner_image(box, RAW)
+        if im is not None and im.finite and im.chart and not im.B[0] <= 0 <= im.B[1]:
+            box = [im.Z, im.B, box[2]]
+            continue
+        if depth <= 0:
+            raise EosError(f"chain: box {_text(box)} "
+                           + ("rides along the manifold" if im is None else "not enclosed"))
+        (al, ah), (bl, bh) = box[:2]
+        if im is None:  # V = A - 2B^2 - ...: cut the side that widens V more
+            axis = 1 if 4 * max(abs(bl), abs(bh)) * (bh - bl) >= ah - al else 0
+        else:
+            axis = 1 if (bh - bl) / abs(bl + bh) >= (ah - al) / abs(al + ah) else 0
+        lo, hi = box[axis]
+        m = (lo + hi) / 2
+        return [n, ["AB"[axis]] + [
+            _chain(fmap, [r if i != axis else part for i, r in enumerate(box)], K,
+                   budget - n, depth - 1, out) for part in ((lo, m), (m, hi))]]
     raise EosError(f"chain: no hand-off within the step budget (box {_text(box)})")
+
+
+def _rides(vs):
+    """Does the (V, s) box straddle the manifold within ``4 V_HANDOFF`` and yet not hand off?
+    Its (A, B) hull cannot shrink across the manifold (that direction is diagonal in A, B),
+    so it would ride along it; halves can hand off."""
+    (vl, vh), _ = vs
+    return -4 * V_HANDOFF <= vl < 0 < vh <= 4 * V_HANDOFF
 
 
 def _text(box):

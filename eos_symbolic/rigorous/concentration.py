@@ -38,7 +38,7 @@ from .chains import V_HANDOFF, run_chains, start_boxes
 from .frames import bounds
 from .intervals import ball
 from .scaled_map import ScaledTwoStep, float_two_step
-from .zone import design_zone, explore_zone
+from .zone import S_DRIFT, design_zone, explore_zone
 
 
 def gap_expression(model="four-scalar"):
@@ -155,16 +155,24 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
             # below the hand-offs, and a zone whose bottom row is left below all the same
             # is rebuilt from a lower bottom
             s_lo = Fraction(9, 10) * min(h[1][0] for h in ch.handoffs)
-            for _ in range(5):
-                zone = design_zone(K, s_lo, V_HANDOFF * Fraction(11, 10), min(kappa_range))
+            drift = S_DRIFT
+            for _ in range(6):
+                zone = design_zone(K, s_lo, V_HANDOFF * Fraction(11, 10), min(kappa_range),
+                                   drift=drift)
                 zp = explore_zone(zone, ch.handoffs, fmap,
                                   progress=lambda c, q, n: log(f"  zone: {c} cells done, "
                                                                f"{q} queued"))
-                if zp.status == "proved" or not zp.failure.get("below"):
+                if zp.status == "proved":
                     break
-                s_lo = decimal(s_lo * Fraction(4, 5), 4, up=False)
-                log(f"  zone: an image sinks below the bottom row s = {float(zone.rows[0])}; "
-                    "rebuilt lower")
+                if zp.failure.get("below"):
+                    s_lo = decimal(s_lo * Fraction(4, 5), 4, up=False)
+                    log(f"  zone: an image sinks below the bottom row s = "
+                        f"{float(zone.rows[0])}; rebuilt lower")
+                elif drift is not None:
+                    drift = None
+                    log("  zone: layers coarser at larger s fail; rebuilt with one growth")
+                else:
+                    break
             record["zone"] = dict(zone.to_dict(), status=zp.status, cells=zp.cells,
                                   depth=zp.depth, failure=zp.failure)
             if zp.status != "proved":
@@ -189,7 +197,7 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
     t0 = time.perf_counter()
     kappa_range = tuple(Fraction(k) for k in kappa_range)
     x_range = tuple(Fraction(v) for v in x_range)
-    dx = Fraction(dx) if dx is not None else Fraction(1, 2) * min(kappa_range) ** 3
+    dx = Fraction(dx) if dx is not None else 4 * min(kappa_range) ** 3
     cuts = [x_range[0] + (x_range[1] - x_range[0]) * i / chunks for i in range(chunks + 1)]
     jobs = [(model, kappa_range, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
             for pr in p_ranges for x0, x1 in zip(cuts, cuts[1:])]
@@ -218,7 +226,7 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
             saved[key] = prove_part(*job, log=log)
             _save_checkpoint(checkpoint, saved)
     parts = [saved[key] for key in keys]
-    cert = {"kind": "concentration", "version": 1, "model": model,
+    cert = {"kind": "concentration", "version": 2, "model": model,
             "kappa": [str(k) for k in kappa_range],
             "eta": [str(k * k) for k in kappa_range], "x": [str(v) for v in x_range],
             "parts": parts, "status": "proved" if all(p["status"] == "proved" for p in parts)

@@ -110,6 +110,10 @@ def _recheck(cert, rep, prec, progress, processes):
     if cert.get("kind") != "concentration" or cert.get("status") != "proved":
         rep.add("certificate", False, "not a proved concentration certificate")
         return
+    if cert.get("version") != 2:  # version 1: one list of zone layer edges for all rows
+        rep.add("certificate", False, f"format version {str(cert.get('version'))[:20]!r}, "
+                "expected 2 (prove it again)")
+        return
     model = cert.get("model", "four-scalar")
     if model != "four-scalar":  # the concentration proofs are of the paper's model only
         rep.add("model", False, f"expected the four-scalar model, got {str(model)[:40]!r}")
@@ -127,7 +131,8 @@ def _recheck(cert, rep, prec, progress, processes):
             if "zone" in part:  # a cheap check, before any cell is mapped
                 zi = ZoneIndex(P, part["zone"])
                 rep.add(f"{P.name}: zone grid", zone_grid_ok(P, zi),
-                        f"{len(zi.rows) - 1} rows, {len(zi.edges) - 1} layers each side")
+                        f"{len(zi.rows) - 1} rows, up to "
+                        f"{max(map(len, zi.edges), default=1) - 1} layers each side")
         tasks, counts = part_tasks(parts)
     first_bad, left = {}, {}
     for t in tasks:

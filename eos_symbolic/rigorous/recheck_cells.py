@@ -6,6 +6,7 @@ needs from the certificate's raw data and the independent map `recheck_map.TwoSt
 and reports the first item that fails.
 """
 import bisect
+import math
 import re
 from fractions import Fraction
 
@@ -126,41 +127,81 @@ def capture_cell_ok(tm, part, z, s, rho, C, depth=3, k=None):
     return (covered((s,)) or covered(halves)) if s[0] == 0 else covered(halves)
 
 
+#: Bounds on the zone grid a certificate may ask for (a hostile growth near 1 would
+#: otherwise ask for endless layers).
+MAX_LAYERS, MAX_EDGES = 20_000, 5_000_000
+
+
+def _log(q):
+    return math.log(q.numerator) - math.log(q.denominator)
+
+
+def layer_edges(base, growth, v_max):
+    """Layer edges of a row: $t_0$ = `base`, $t_k = \\lceil 10^{12} t_{k-1} g \\rceil / 10^{12}$
+    until $t_k \\ge v_{max}$; refused (ValueError) unless $0 < t_0 < v_{max}$, g > 1 and at
+    most `MAX_LAYERS` layers are asked for."""
+    if not (0 < base < v_max and growth > 1):
+        raise ValueError("zone: need 0 < base < v_max and growths above 1")
+    if _log(v_max) - _log(base) > MAX_LAYERS * _log(growth):
+        raise ValueError(f"zone: more than {MAX_LAYERS} layers in a row")
+    edges = [base]
+    while edges[-1] < v_max:
+        edges.append(Fraction(math.ceil(edges[-1] * growth * 10 ** 12), 10 ** 12))
+    return edges
+
+
 class ZoneIndex:
+    """The zone's grid: rows, and per row the layer edges $t_{r,0} < t_{r,1} < \\dots$
+    (`layer_edges`, from the row's growth)."""
+
     def __init__(self, part, zd):
         self.rows = [rational(v) for v in zd["rows"]]
-        self.edges = [rational(v) for v in zd["edges"]]
+        base, v_max = rational(zd["base"]), rational(zd["v_max"])
+        growths = [rational(g) for g in zd["growths"]]
+        self.edges, total = [], 0
+        for g in growths:
+            self.edges.append(layer_edges(base, g, v_max))
+            total += len(self.edges[-1])
+            if total > MAX_EDGES:
+                raise ValueError(f"zone: more than {MAX_EDGES} layer edges")
         self.cells = {tuple(c) for c in zd["cells"]}
 
-    def layer(self, v):
-        k = bisect.bisect_left(self.edges, abs(v))
-        return None if k >= len(self.edges) else (k if v > 0 else -k)
+    def layer(self, v, r):
+        edges = self.edges[r]
+        k = bisect.bisect_left(edges, abs(v))
+        return None if k >= len(edges) else (k if v > 0 else -k)
 
     def meeting(self, v, s):
         if s[0] < self.rows[0] or s[1] > self.rows[-1]:
             return None
-        lo, hi = self.layer(v[0]), self.layer(v[1])
-        if lo is None or hi is None:
-            return None
         i = max(bisect.bisect_right(self.rows, s[0]) - 1, 0)
         j = min(bisect.bisect_left(self.rows, s[1]), len(self.rows) - 1)
-        return [(r, k) for r in range(i, max(j, i + 1)) for k in range(lo, hi + 1)]
+        out = []
+        for r in range(i, max(j, i + 1)):
+            lo, hi = self.layer(v[0], r), self.layer(v[1], r)
+            if lo is None or hi is None:
+                return None
+            out += [(r, k) for k in range(lo, hi + 1)]
+        return out
 
     def box(self, r, k):
         s = (self.rows[r], self.rows[r + 1])
-        lo, hi = self.edges[abs(k) - 1], self.edges[abs(k)]
+        lo, hi = self.edges[r][abs(k) - 1], self.edges[r][abs(k)]
         return ((lo, hi) if k > 0 else (-hi, -lo)), s
 
 
 def zone_grid_ok(part, zi):
-    """Increasing layer edges and rows, rows in [0, K's top], and layer 0 ($|V| \\le t_0$)
-    inside K on every row: $t_0$ at most K's width $d_0 + d_2 s^2$ at both ends (the width
-    is monotone in s >= 0, whatever the sign of $d_2$)."""
+    """Increasing rows in [0, K's top], one list of increasing layer edges per row, and
+    layer 0 ($|V| \\le t_{r,0}$) inside K on its row: $t_{r,0}$ at most K's width
+    $d_0 + d_2 s^2$ at both ends of the row (the width is monotone in s >= 0, whatever the
+    sign of $d_2$)."""
     rows, edges = zi.rows, zi.edges
-    return (all(p < q for p, q in zip(edges, edges[1:]))
+    return (len(edges) == len(rows) - 1
             and all(p < q for p, q in zip(rows, rows[1:]))
             and 0 <= rows[0] and rows[-1] <= part.top
-            and edges[0] <= min(part.width(rows[0]), part.width(rows[-1])))
+            and all(0 < e[0] <= min(part.width(lo), part.width(hi))
+                    and all(p < q for p, q in zip(e, e[1:]))
+                    for e, lo, hi in zip(edges, rows, rows[1:])))
 
 
 def covered_by_zone(zi, part, v, s, below=None):
