@@ -117,16 +117,20 @@ def small_certificate():
 
 
 def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, capsys):
-    """The one full re-check of the default suite, through the CLI (exit 0 = valid)."""
+    """The full re-checks of the default suite: through the CLI in two worker processes
+    (exit 0 = valid), reporting the same check lines as in this process."""
     cert = small_certificate
     assert cert["status"] == "proved" and cert["claim_band"]["holds"]
     lo, hi = (Fraction(v) for v in cert["limit_a_over_kappa3"])
     assert -Fraction(5, 3) < lo < hi < 0  # C14's interval for a_t / kappa^3
-    good = tmp_path / "good.json"
+    good, report = tmp_path / "good.json", tmp_path / "report.json"
     good.write_text(json.dumps(cert))
-    assert main(["certify", "recheck", str(good), "--quiet"]) == 0
+    assert main(["certify", "recheck", str(good), "--quiet", "--processes", "2",
+                 "--json", str(report)]) == 0
     out = capsys.readouterr().out
     assert "FAIL" not in out and "valid" in out and "INVALID" not in out
+    one = recheck_certificate(cert)
+    assert one.valid and json.loads(report.read_text())["checks"] == one.checks
 
 
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
@@ -165,12 +169,9 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
     assert not recheck_certificate(cert, fail_fast=True).valid
 
 
-def test_recheck_in_two_processes_reports_the_same_checks(small_certificate):
-    """Batches over worker processes: the same check lines as in one process, and dropped
-    zone cells are found there too (by the chains that hand over to them, or the zone)."""
-    one = recheck_certificate(small_certificate)
-    two = recheck_certificate(small_certificate, processes=2)
-    assert one.valid and two.valid and one.checks == two.checks
+def test_dropped_zone_cells_are_found_in_worker_processes(small_certificate):
+    """Batches over worker processes find dropped zone cells too (by the chains that hand
+    over to them, or the zone)."""
     cert = copy.deepcopy(small_certificate)
     cells = cert["parts"][0]["zone"]["cells"]
     top = max(abs(k) for _, k in cells)
@@ -446,3 +447,43 @@ def test_zone_layer_zero_must_lie_in_K_at_both_ends_of_the_rows():
     assert zone_grid_ok(shrinking, grid)
     grid.rows[0] = Fraction(-1, 2)
     assert not zone_grid_ok(shrinking, grid)
+
+
+def test_the_slow_manifold_is_fitted_to_an_orbit_of_its_own_sign():
+    """At eta = 1/25 orbits from high starts may end with the other sign of b: the points
+    are consecutive two-steps with b of the asked sign, and above the clean part of the
+    manifold the design says how high it reaches instead of fitting the other side."""
+    from eos_symbolic.rigorous.capture import ManifoldTooLow, slow_manifold
+    kap = Fraction(1, 5)
+    step = float_two_step("four-scalar", float(kap))
+    for sign in (1, -1):
+        s, U = slow_manifold(kap, sign, 2.5).T
+        assert s[0] > 0 and s[-1] >= 2.5
+        for i in range(1, len(s), 97):
+            U2, B2, _ = step(U[i], sign * s[i])
+            assert sign * B2 == pytest.approx(s[i - 1], rel=1e-9)
+            assert U2 == pytest.approx(U[i - 1], rel=1e-9, abs=1e-12)
+    with pytest.raises(ManifoldTooLow) as exc:
+        slow_manifold(kap, 1, 3.4)
+    assert 2 < exc.value.reached < 3.4
+
+
+def test_a_part_without_a_capture_set_is_a_failed_part_not_a_crash(monkeypatch):
+    """No clean orbit to fit K to (the chaotic region): that part is reported failed with
+    the reason, and the proof of the other parts goes on."""
+    from eos_symbolic.cli.concentration import parse_box, summary
+    from eos_symbolic.errors import EosError
+    from eos_symbolic.rigorous import concentration
+
+    def no_orbit(kappa, sign, s_top, **kw):
+        if sign < 0:
+            raise EosError("slow manifold: no clean orbit")
+        return design_capture_set(kappa, sign, Fraction(1, 2), **kw)
+    monkeypatch.setattr(concentration, "design_capture_set", no_orbit)
+    monkeypatch.setattr(concentration, "prove_capture", lambda K, **kw: type(
+        "P", (), {"status": "failed", "codes": [], "cells": 1, "rho": Fraction(1),
+                  "C": Fraction(0), "failure": {"reason": "planted"}})())
+    x_range, parts = parse_box("x=xcheck+0.05:xcheck+0.0505,dxy=0.001:0.0015", Fraction(1, 100))
+    cert = prove_concentration((K10, K10), x_range, parts)
+    assert cert["status"] == "failed" and [p["status"] for p in cert["parts"]] == ["failed"] * 2
+    assert "no clean orbit" in summary(cert) and "planted" in summary(cert)

@@ -2,8 +2,9 @@
 
 ``concentration --eta E [--eta-interval LO,HI] --box x=LO:HI,xy=LO:HI`` proves that every
 start in the box converges to a global minimum and encloses the limit sharpness;
-``recheck FILE`` re-verifies a certificate independently (exit 0 = valid);
-``tightest-band --kappa K`` searches and proves the tightest two-step invariant Phase-2 band.
+``recheck FILE`` re-verifies a certificate (of either kind) independently (exit 0 = valid);
+``tightest-band --kappa K`` searches and proves the tightest two-step invariant Phase-2 band
+(``--json`` writes its certificate).
 """
 import sys
 import time
@@ -161,7 +162,7 @@ def cmd_recheck(args):
 
 
 def cmd_tightest_band(args):
-    from ..rigorous.phase2_band import tightest_band
+    from ..rigorous.phase2_band import band_certificate, tightest_band
     check_outputs(args, "json")
     k = _fraction(args.kappa, "--kappa")
     out = []
@@ -174,7 +175,7 @@ def cmd_tightest_band(args):
               f"(proved: {res['cells']} cells, {res['seconds']} s)"
               + (f"; not for c0 = {res['refuted_c0']} (exact point {res['witness']['Z']}, "
                  f"B = {res['witness']['B']} leaves it)" if res["refuted_c0"] else ""))
-    write_json(args.json, out)
+    write_json(args.json, band_certificate(out))
     return 0
 
 
@@ -198,7 +199,8 @@ def register(cs, common):
     s.add_argument("--json", metavar="FILE", help="write the certificate here")
     s.set_defaults(func=cmd_concentration)
 
-    s = cs.add_parser("recheck", help="re-verify a concentration certificate independently")
+    s = cs.add_parser("recheck", help="re-verify a concentration or band certificate "
+                      "independently")
     s.add_argument("file")
     s.add_argument("--quiet", action="store_true")
     s.add_argument("--fail-fast", action="store_true", help="stop at the first failed check")
@@ -212,5 +214,5 @@ def register(cs, common):
     s.add_argument("--kappa", default="1/10")
     s.add_argument("--sign", choices=["+", "-", "both"], default="both")
     s.add_argument("--c2", default="0", help="width grows as c0 kappa^4 + c2 b^2")
-    s.add_argument("--json", metavar="FILE")
+    s.add_argument("--json", metavar="FILE", help="write the certificate here (for recheck)")
     s.set_defaults(func=cmd_tightest_band)

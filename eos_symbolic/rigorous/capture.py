@@ -89,29 +89,49 @@ class CaptureSet:
                    Frame.from_dict(d["frame"]), tuple(Fraction(x) for x in d["breaks"]))
 
 
+class ManifoldTooLow(EosError):
+    """The slow manifold's clean orbits reach only ``|B|`` = `reached` (below the asked top)."""
+
+    def __init__(self, msg, reached):
+        super().__init__(msg)
+        self.reached = reached
+
+
 def slow_manifold(kappa_value, sign, s_top, model="four-scalar"):
     """Float64 points (s, U), s increasing, of the two-step orbit along the slow manifold for
     one sign of b, from above `s_top` down to s ~ 1e-3: the part after ``|B|`` last increases
-    (transients, even chaotic ones, cut), from ever higher starts until it reaches s_top."""
+    or b last has the other sign (transients, even chaotic ones, cut), from ever higher
+    starts, of either sign of b, until it reaches s_top. Raises `ManifoldTooLow` with the
+    highest clean start found when none reaches s_top."""
     step = float_two_step(model, float(kappa_value))
-    A = 2.0 * s_top ** 2 + 5.0
-    for _ in range(30):
-        U, B, pts = A, sign * 0.1, []
-        for _ in range(4_000_000):
-            U, B, _ = step(U, B)
-            if not (np.isfinite(U) and abs(B) < 50 * s_top + 10):
+    A, reached, stale = 2.0 * s_top ** 2 + 5.0, 0.0, 0
+    # an orbit that leaves the map's domain gives NaN (then a new attempt), not a warning
+    with np.errstate(invalid="ignore", over="ignore"):
+        for attempt in range(30):
+            if stale >= 6:  # higher starts stopped helping: the clean part ends below s_top
                 break
-            pts.append((abs(B), U))
-            if abs(B) < 1e-3 and len(pts) > 10:
-                arr = np.array(pts)
-                rises = np.nonzero(np.diff(arr[:, 0]) > 0)[0]
-                arr = arr[(rises[-1] + 1 if len(rises) else 0) + 300:]
-                if len(arr) and arr[0, 0] >= s_top:
-                    return arr[::-1]
-                break
-        A *= 1.2
-    raise EosError(f"slow manifold: no clean orbit reaching |B| = {s_top} at kappa = "
-                   f"{kappa_value} (the start box may reach the chaotic region)")
+            # a chaotic transient may flip b: the start's sign alternates between attempts
+            U, B, pts, top = A, (sign if attempt % 2 == 0 else -sign) * 0.1, [], 0.0
+            for _ in range(4_000_000):
+                U, B, _ = step(U, B)
+                if not (np.isfinite(U) and abs(B) < 50 * s_top + 10):
+                    break
+                pts.append((sign * B, U))
+                if abs(B) < 1e-3 and len(pts) > 10:
+                    arr = np.array(pts)
+                    cut = np.nonzero((np.diff(arr[:, 0]) > 0) | (arr[1:, 0] <= 0))[0]
+                    arr = arr[(cut[-1] + 1 if len(cut) else 0) + 300:]
+                    if len(arr) and arr[0, 0] >= s_top:
+                        return arr[::-1]
+                    top = arr[0, 0] if len(arr) else 0.0
+                    break
+            stale = 0 if top > reached else stale + 1
+            reached = max(reached, top)
+            if attempt % 2:
+                A *= 1.2
+    raise ManifoldTooLow(f"slow manifold: no clean orbit reaching |B| = {s_top} at kappa = "
+                         f"{kappa_value}, only |B| = {reached:.3g} (above it orbits reach the "
+                         "chaotic region or change the sign of b)", reached)
 
 
 def design_capture_set(kappa, sign, s_top, d0=Fraction(1, 1000), d2=None, degree=None,

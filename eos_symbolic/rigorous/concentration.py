@@ -33,7 +33,7 @@ from ..symbolic.minima import sharpness_on_minima
 from ..symbolic.models import get_model
 from ..symbolic.reparam import ab_to_xy
 from ..symbolic.symbols import a, kappa, u
-from .capture import decimal, design_capture_set, prove_capture
+from .capture import ManifoldTooLow, decimal, design_capture_set, prove_capture
 from .chains import V_HANDOFF, run_chains, start_boxes
 from .frames import bounds
 from .intervals import ball
@@ -127,15 +127,29 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
     log(f"part {'+' if sign > 0 else '-'}: {len(starts)} start pieces, A in "
         f"[{float(A_range[0]):.1f}, {float(A_range[1]):.1f}], capture set up to |B| = "
         f"{float(s_top)}")
-    K = design_capture_set(kappa_range, sign, s_top, model=model)
+    record = {"sign": sign, "xy": [str(p) for p in p_range], "breaks": {
+        "x": [str(v) for v in xs], "xy": [str(v) for v in ps]}}
+    try:
+        try:
+            K = design_capture_set(kappa_range, sign, s_top, model=model)
+        except ManifoldTooLow as exc:
+            # above the manifold's clean part K cannot follow it: a lower K, which the
+            # chains reach along their descent
+            s_top = decimal(Fraction(0.95 * exc.reached), 3, up=False)
+            log(f"  capture set: the slow manifold is clean only up to |B| = "
+                f"{exc.reached:.3g}; K up to {float(s_top)}")
+            K = design_capture_set(kappa_range, sign, s_top, model=model)
+    except EosError as exc:  # no orbit to fit K to: this part is not proved, the rest goes on
+        record["capture_proof"] = {"status": "failed", "codes": [], "cells": 0, "rho": "1",
+                                   "C": "0", "failure": {"reason": str(exc)}}
+        return dict(record, status="failed")
     cap = prove_capture(K, model=model, dps=dps,
                         progress=lambda j, n, c: log(f"  capture set: slab {j}/{n}, {c} cells")
                         if j % 25 == 0 or j == n else None)
-    record = {"sign": sign, "xy": [str(p) for p in p_range], "breaks": {
-        "x": [str(v) for v in xs], "xy": [str(v) for v in ps]}, "capture": K.to_dict(),
-        "capture_proof": {"status": cap.status, "codes": cap.codes, "cells": cap.cells,
-                          "rho": str(_pad(cap.rho, 1)), "C": str(_pad(cap.C, None)),
-                          "failure": cap.failure}}
+    record["capture"] = K.to_dict()
+    record["capture_proof"] = {"status": cap.status, "codes": cap.codes, "cells": cap.cells,
+                               "rho": str(_pad(cap.rho, 1)), "C": str(_pad(cap.C, None)),
+                               "failure": cap.failure}
     if cap.status != "proved":
         record["status"] = "failed"
         return record

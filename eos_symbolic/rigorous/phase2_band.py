@@ -151,6 +151,15 @@ def tightest_band(kappa_value, sign, c2=Fraction(0), digits=2, dps=30, progress=
         if witness:
             break
     return {"kappa": str(kappa_value), "sign": sign, "c2": str(c2), "proved_c0": str(c),
-            "B_top": str(top), "cells": proof.cells, "rho": str(proof.rho),
+            "B_top": str(top), "breaks": [str(v) for v in proof.capture.breaks],
+            "codes": proof.codes, "cells": proof.cells, "rho": str(proof.rho),
             "seconds": round(proof.seconds, 2), "refuted_c0": str(below) if witness else None,
             "witness": witness, "search": [lo, hi]}
+
+
+def band_certificate(results):
+    """The `tightest_band` results as a certificate for `certify recheck` (`recheck_band`)."""
+    return {"kind": "phase2-band", "version": 1, "model": "four-scalar",
+            "statement": "|b^2 - a kappa/2 - kappa^4/16| <= c0 kappa^4 + c2 b^2 with "
+                         "a <= kappa^(5/2) (one sign of b) is mapped into itself by two GD "
+                         "steps", "bands": results}

@@ -1,5 +1,7 @@
 """Independent re-check of a concentration certificate (`eos-symbolic certify recheck FILE`).
 
+A Phase-2 band certificate (kind ``phase2-band``) is handed to `recheck_band`.
+
 Shares no code with the prover beyond python-flint's balls: every image is recomputed by
 `recheck_map.TwoStepRecheck` (the exact map of `reparam`, forward-mode duals), and every
 claim is checked from the certificate's raw data:
@@ -34,6 +36,7 @@ from ..symbolic.minima import sharpness_on_minima
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import a, kappa, u
+from .recheck_band import recheck_bands
 from .recheck_cells import (
     Part,
     Worker,
@@ -84,7 +87,8 @@ def load_certificate(path):
 
 
 def recheck_certificate(cert, prec=128, progress=None, fail_fast=False, processes=1):
-    """Re-verify a `concentration.prove_concentration` certificate (module docstring);
+    """Re-verify a `concentration.prove_concentration` certificate (module docstring) or a
+    band certificate (`recheck_band`);
     with `fail_fast`, stop at the first failed check; the chains and cells are checked in
     batches spread over `processes` processes."""
     t0 = time.perf_counter()
@@ -107,6 +111,14 @@ def _recheck(cert, rep, prec, progress, processes):
     early."""
     import flint
     log = progress or (lambda *args: None)
+    if cert.get("kind") == "phase2-band":
+        if cert.get("version") != 1 or cert.get("model", "four-scalar") != "four-scalar":
+            rep.add("certificate", False, "expected a version 1 band certificate of the "
+                    "four-scalar model")
+            return
+        with flint.ctx.workprec(prec):
+            recheck_bands(cert, rep, log)
+        return
     if cert.get("kind") != "concentration" or cert.get("status") != "proved":
         rep.add("certificate", False, "not a proved concentration certificate")
         return

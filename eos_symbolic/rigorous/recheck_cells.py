@@ -23,6 +23,9 @@ from .recheck_program import Program, exact_bounds, interval, natural_values, nu
 #: images, so batches take comparable times (and progress comes every few seconds).
 BATCH = {"chains": 250, "capture": 4000, "zone": 4000}
 
+#: Deepest bisection a cell code may ask for (the provers stop at 16).
+MAX_DEPTH = 40
+
 _RATIONAL = re.compile(r"-?[0-9]{1,600}(/[0-9]{1,600})?")
 
 
@@ -75,44 +78,58 @@ class Part:
         return B if B[0] >= 0 else (-B[1], -B[0])
 
 
-def capture_cells(part, codes):
-    """The capture cells (z, s) from slab breaks and preorder bisection codes."""
+def capture_cells(part, codes, left_out=None):
+    """The capture cells (z, s) from slab breaks and preorder bisection codes; with a list
+    `left_out`, code "x" (a cell left out, of a band) is allowed and its cells go there."""
     out = []
     if len(codes) != len(part.breaks) - 1:
         raise EosError("recheck: one bisection code per slab expected")
     for j, code in enumerate(codes):
         pos = [0]
 
-        def walk(z, s):
+        def walk(z, s, depth=0):
+            if depth > MAX_DEPTH:
+                raise EosError(f"recheck: code of slab {j} bisects deeper than {MAX_DEPTH}")
             c = code[pos[0]]
             pos[0] += 1
-            if c == ".":
-                out.append((z, s))
+            if c == "." or (c == "x" and left_out is not None):
+                (out if c == "." else left_out).append((z, s))
                 return
+            if c not in "zs":
+                raise EosError(f"recheck: code of slab {j} has the symbol {c[:1]!r}")
             lo, hi = (z, s)[0 if c == "z" else 1]
             m = (lo + hi) / 2
             for h in ((lo, m), (m, hi)):
-                walk(h, s) if c == "z" else walk(z, h)
+                walk(h, s, depth + 1) if c == "z" else walk(z, h, depth + 1)
         walk((Fraction(-1), Fraction(1)), (part.breaks[j], part.breaks[j + 1]))
         if pos[0] != len(code):
             raise EosError(f"recheck: code of slab {j} has unused symbols")
     return out
 
 
-def capture_cell_ok(tm, part, z, s, rho, C, depth=3, k=None):
-    """(i)-(iii) of the capture lemma on the cell z x s (and kappa range `k`, default the
-    part's), re-enclosed here; a cell that fails is split (in Z, in s, in kappa: its width
-    costs the edge Z = +-1 at b = 0 most), up to `depth` times."""
+def capture_cell_ok(tm, part, z, s, rho, C, depth=3):
+    """(i)-(iii) of the capture lemma on the cell z x s: its image lies in K with
+    $0 < \\hat B \\le \\rho$ and $|\\hat A| \\le C$ (`cell_ok`)."""
+    def accept(zz, s2, h, Ahat):
+        return (0 <= s2[0] and s2[1] <= part.top and h[1] <= rho
+                and exact_bounds(abs(Ahat))[1] <= C)
+    return cell_ok(tm, part, z, s, accept, depth)
+
+
+def cell_ok(tm, part, z, s, accept, depth=3, k=None):
+    """Whether the cell z x s (and kappa range `k`, default the part's), re-enclosed here,
+    has its image in the chart with $|Z''| \\le 1$, $\\hat B > 0$ and
+    ``accept(Z'', s'', Bhat bounds, Ahat)``; a cell that fails is split (in Z, in s, in
+    kappa: its width costs the edge Z = +-1 at b = 0 most), up to `depth` times."""
     k = k or part.kappa
     box = [z, part.B_of(s), k]
     im = tm.image(box, part.frame)
     ok = im is not None
     if ok:
         zz, bb, Bhat, Ahat, chart = im
-        s2 = part.s_of(bb)
         h = exact_bounds(Bhat)
-        ok = (chart and -1 <= zz[0] and zz[1] <= 1 and 0 <= s2[0] and s2[1] <= part.top
-              and 0 < h[0] and h[1] <= rho and exact_bounds(abs(Ahat))[1] <= C)
+        ok = (chart and -1 <= zz[0] and zz[1] <= 1 and 0 < h[0]
+              and accept(zz, part.s_of(bb), h, Ahat))
     if ok or depth == 0:
         return ok
     zm, sm, km = (z[0] + z[1]) / 2, (s[0] + s[1]) / 2, (k[0] + k[1]) / 2
@@ -120,7 +137,7 @@ def capture_cell_ok(tm, part, z, s, rho, C, depth=3, k=None):
     halves = ((s[0], sm), (sm, s[1]))
 
     def covered(ss):
-        return all(capture_cell_ok(tm, part, zz_, ss_, rho, C, depth - 1, kk)
+        return all(cell_ok(tm, part, zz_, ss_, accept, depth - 1, kk)
                    for zz_ in ((z[0], zm), (zm, z[1])) for ss_ in ss for kk in ks)
     # a cell on b = 0 first keeps s whole: there the factor B^2 of Z'' - Z is taken out
     # exactly, which its upper half would lose (either cover proves the cell)

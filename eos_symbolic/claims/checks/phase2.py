@@ -164,9 +164,11 @@ def check_band(claim, ctx):
         by_kappa = {}
         for r in ev["corrected_band"]["proofs"]:
             by_kappa.setdefault(r["kappa"], []).append(f"{float(Fraction(r['proved_c0'])):g}")
+        checked = "re-checked" if ev["corrected_band"]["recheck"]["valid"] else \
+            "its re-check FAILED"
         ev["key"] = ("two-step invariant band proved with c0 kappa^4 for kappa^4/200: c0 = "
                      + ", ".join(f"{'/'.join(v)} at kappa {k}" for k, v in by_kappa.items())
-                     + " (b > 0 / b < 0)") + "; " + ev["key"]
+                     + f" (b > 0 / b < 0; {checked})") + "; " + ev["key"]
     if ctx.out:
         ev["figure"] = _plot(claim.id, traces, ctx.out)
     return Verdict("", "inconclusive", "band residual at every step (float64, cross-checked "
@@ -176,17 +178,19 @@ def check_band(claim, ctx):
 def corrected_band(kappas=("1/10", "1/20")):
     """The tightest two-step invariant band of the printed form, proved at concrete kappa
     (`rigorous.phase2_band.tightest_band`: c0 in place of 1/200, refuted just below)."""
-    from ...rigorous.phase2_band import tightest_band
-    proofs = []
-    for k in kappas:
-        for sign in (1, -1):
-            res = tightest_band(Fraction(k), sign)
-            proofs.append({key: res[key] for key in ("kappa", "sign", "proved_c0", "B_top",
-                                                     "cells", "refuted_c0", "witness")})
+    from ...rigorous.phase2_band import band_certificate, tightest_band
+    from ...rigorous.recheck import recheck_certificate
+    results = [tightest_band(Fraction(k), sign) for k in kappas for sign in (1, -1)]
+    rep = recheck_certificate(band_certificate(results))
+    proofs = [{key: res[key] for key in ("kappa", "sign", "proved_c0", "B_top", "cells",
+                                         "refuted_c0", "witness")} for res in results]
     return {"statement": "|b^2 - a kappa/2 - kappa^4/16| <= c0 kappa^4 with a <= kappa^(5/2) "
                          "(one sign of b) is mapped into itself by two GD steps",
             "proofs": proofs,
-            "command": "eos-symbolic certify tightest-band --kappa K"}
+            "recheck": {"valid": rep.valid, "checks": len(rep.checks),
+                        "failed": [c["check"] for c in rep.checks if not c["ok"]]},
+            "command": "eos-symbolic certify tightest-band --kappa K --json band.json; "
+                       "eos-symbolic certify recheck band.json"}
 
 
 def _plot(claim_id, traces, out):
