@@ -136,7 +136,7 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
 @pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
                                   "another model", "exponent bomb", "zone below s = 0",
-                                  "coarser layers", "growth near 1"])
+                                  "coarser layers", "growth near 1", "kappa not covered"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -164,6 +164,8 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         part["zone"]["growths"] = [str(Fraction(g) ** 2) for g in part["zone"]["growths"]]
     elif edit == "growth near 1":  # would ask for about 10^31 layers
         part["zone"]["growths"][0] = f"{10 ** 30 + 1}/{10 ** 30}"
+    elif edit == "kappa not covered":  # a proof at kappa = 1/10 offered for an interval
+        cert["kappa"] = ["1/10", "101/1000"]
     else:
         part["capture"]["frame"]["d0"] = str(Fraction(part["capture"]["frame"]["d0"]) / 4)
     assert not recheck_certificate(cert, fail_fast=True).valid
@@ -300,6 +302,22 @@ def test_adaptivity_instance_is_proved_and_rechecked():
                                [(Fraction(1001, 1000), Fraction(10015, 10000))])
     assert cert["status"] == "proved" and cert["claim_band"]["holds"]
     assert recheck_certificate(cert).valid
+
+
+@pytest.mark.slow
+def test_an_eta_interval_cut_into_pieces_is_proved_and_rechecked():
+    """Twice the interval above in two kappa pieces (each part proved at its own piece):
+    valid; with one piece's parts dropped the kappa tiling fails."""
+    kr = kappa_bounds(Fraction(9998, 1000000), Fraction(1, 100))
+    cert = prove_concentration(kr, (Fraction(1005, 100), Fraction(10055, 1000)),
+                               [(Fraction(1001, 1000), Fraction(10015, 10000))], kappa_pieces=2)
+    assert cert["status"] == "proved" and len({p["capture"]["kappa"][0]
+                                               for p in cert["parts"]}) == 2
+    assert recheck_certificate(cert, processes=2).valid
+    cert["parts"] = cert["parts"][:1]
+    rep = recheck_certificate(cert)
+    assert [c["check"] for c in rep.checks if not c["ok"]] == [
+        "xy in [1.001, 1.0015]: kappa tiling"]
 
 
 @pytest.mark.slow

@@ -86,12 +86,16 @@ def cmd_concentration(args):
         raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
     if not 1 <= args.chunks <= 10000:
         raise EosError(f"--chunks: expected 1 to 10000, got {args.chunks}")
+    if not 1 <= args.eta_pieces <= 1000 or (args.eta_pieces > 1 and args.eta is not None):
+        raise EosError(f"--eta-pieces: expected 1 to 1000 with --eta-interval, got "
+                       f"{args.eta_pieces}")
     x_range, parts = parse_box(args.box, eta_lo if eta_lo == eta_hi else None)
     kappa = kappa_bounds(eta_lo, eta_hi)
     start = time.perf_counter()
     cert = prove_concentration(kappa, x_range, parts, processes=args.processes,
                                log=None if args.quiet else _log(start),
-                               checkpoint=args.checkpoint, dx=args.dx, chunks=args.chunks)
+                               checkpoint=args.checkpoint, dx=args.dx, chunks=args.chunks,
+                               kappa_pieces=args.eta_pieces)
     print(summary(cert))
     write_json(args.json, cert)
     return 0 if cert["status"] == "proved" else 1
@@ -191,8 +195,10 @@ def register(cs, common):
     s.add_argument("--dx", help="width of the start pieces in x (default 4 kappa^3)")
     s.add_argument("--chunks", type=int, default=1, help="cut the x range into this many "
                    "parts, each proved on its own (batches for --processes and checkpoints)")
+    s.add_argument("--eta-pieces", type=int, default=1, help="cut the --eta-interval into "
+                   "this many parts (equal in kappa = sqrt(eta)), each proved on its own")
     s.add_argument("--processes", type=int, default=1, help="prove parts (x chunks, signs "
-                   "of xy - 1) in this many processes")
+                   "of xy - 1, eta pieces) in this many processes")
     s.add_argument("--checkpoint", metavar="FILE", help="save finished parts here; rerun "
                    "resumes")
     s.add_argument("--quiet", action="store_true", help="no progress lines")

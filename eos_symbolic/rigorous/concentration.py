@@ -201,10 +201,11 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
 
 def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=None,
                         p_ratio=Fraction(3, 2), processes=1, dps=30, log=None,
-                        checkpoint=None, chunks=1):
+                        checkpoint=None, chunks=1, kappa_pieces=1):
     """Prove the concentration statement for the start set and kappa range (module docstring);
     `p_ranges` one xy interval per sign. Each sign's x range is cut into `chunks` equal
-    parts, each proved on its own (capture set sized to its own orbits); parts run in
+    parts and a kappa interval into `kappa_pieces` equal ones (exact cuts), each part proved
+    on its own (capture set sized to its own orbits and kappa piece); parts run in
     `processes` processes (progress lines tagged by part); with `checkpoint` (a file) each
     finished part is saved (atomically, fingerprinted by its settings) and a rerun loads it
     instead of proving it again."""
@@ -213,9 +214,12 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
     x_range = tuple(Fraction(v) for v in x_range)
     dx = Fraction(dx) if dx is not None else 4 * min(kappa_range) ** 3
     cuts = [x_range[0] + (x_range[1] - x_range[0]) * i / chunks for i in range(chunks + 1)]
-    jobs = [(model, kappa_range, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
-            for pr in p_ranges for x0, x1 in zip(cuts, cuts[1:])]
-    keys = [fingerprint([str(v) for v in (model, *kappa_range, *job[2], *job[3], dx, p_ratio,
+    k0, k1 = kappa_range
+    kcuts = [k0 + (k1 - k0) * i / kappa_pieces for i in range(kappa_pieces + 1)] \
+        if k0 < k1 else [k0, k1]
+    jobs = [(model, kr, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
+            for pr in p_ranges for kr in zip(kcuts, kcuts[1:]) for x0, x1 in zip(cuts, cuts[1:])]
+    keys = [fingerprint([str(v) for v in (model, *job[1], *job[2], *job[3], dx, p_ratio,
                                            dps)]) for job in jobs]
     saved = _load_checkpoint(checkpoint)
     todo = [(key, job) for key, job in zip(keys, jobs)

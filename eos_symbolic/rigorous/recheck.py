@@ -7,7 +7,8 @@ Shares no code with the prover beyond python-flint's balls: every image is recom
 claim is checked from the certificate's raw data:
 
 - the start pieces tile the start set (breaks from end to end, each part's xy range on one
-  side of 1, x > y > 0 at every start);
+  side of 1, x > y > 0 at every start; the parts' kappa ranges end to end over the
+  certificate's);
 - the capture set: its cells, rebuilt from the slab breaks and bisection codes, tile K; each
   cell's image lies in K with $0 < \\hat B \\le \\rho < 1$ and $|\\hat A| \\le C$ (the claimed
   rho and C);
@@ -192,26 +193,38 @@ def _report(rep, part, kind, counts, bad):
 
 def _check_tiling(rep, cert, parts, kappa_range):
     """Each part's start pieces tile its x range times its xy range (one side of 1,
-    x > y > 0); for each xy range the parts' x ranges tile the certificate's x range."""
+    x > y > 0); for each xy range the parts' kappa ranges tile the certificate's, and for
+    each of those the parts' x ranges tile the certificate's x range."""
     x_lo, x_hi = (rational(v) for v in cert["x"])
     groups = {}
     for P, part in parts:
         xs, ps = P.xs, P.ps
         lo, hi = (rational(v) for v in part["xy"])
-        groups.setdefault((lo, hi), []).append((xs[0], xs[-1]))
-        rep.add(f"{P.name}: kappa", P.kappa == kappa_range, "capture set at the kappa range")
+        groups.setdefault((lo, hi), {}).setdefault(P.kappa, []).append((xs[0], xs[-1]))
         rep.add(f"{P.name}: start pieces",
                 ps[0] == lo and ps[-1] == hi and all(p < q for p, q in zip(xs, xs[1:]))
                 and all(p < q for p, q in zip(ps, ps[1:])) and (hi < 1 or lo > 1)
-                and (lo > 1) == (P.sign > 0) and lo > 0 and xs[0] ** 2 > hi,
+                and (lo > 1) == (P.sign > 0) and lo > 0 and xs[0] ** 2 > hi
+                and P.kappa[0] <= P.kappa[1],
                 f"x in [{float(xs[0]):.8g}, {float(xs[-1]):.8g}]: {len(xs) - 1} x "
-                f"{len(ps) - 1} pieces")
-    for (lo, hi), ranges in groups.items():
-        ranges.sort()
-        rep.add(f"xy in [{float(lo):.6g}, {float(hi):.6g}]: x tiling",
-                ranges[0][0] == x_lo and ranges[-1][1] == x_hi
-                and all(r[1] == q[0] for r, q in zip(ranges, ranges[1:])),
-                f"{len(ranges)} part(s) from x = {float(x_lo):.8g} to {float(x_hi):.8g}")
+                f"{len(ps) - 1} pieces, kappa in [{float(P.kappa[0]):.12g}, "
+                f"{float(P.kappa[1]):.12g}]")
+    for (lo, hi), by_kappa in groups.items():
+        name = f"xy in [{float(lo):.6g}, {float(hi):.6g}]"
+        rep.add(f"{name}: kappa tiling", _tiles(sorted(by_kappa), kappa_range),
+                f"{len(by_kappa)} kappa range(s) from {float(kappa_range[0]):.12g} to "
+                f"{float(kappa_range[1]):.12g}")
+        for kr, ranges in by_kappa.items():
+            rep.add(f"{name}: x tiling", _tiles(sorted(ranges), (x_lo, x_hi)),
+                    f"{len(ranges)} part(s) from x = {float(x_lo):.8g} to {float(x_hi):.8g}"
+                    + (f" at kappa in [{float(kr[0]):.12g}, {float(kr[1]):.12g}]"
+                       if len(by_kappa) > 1 else ""))
+
+
+def _tiles(ranges, whole):
+    """Sorted ranges laid end to end from whole[0] to whole[1] (a point: that point once)."""
+    return (ranges[0][0] == whole[0] and ranges[-1][1] == whole[1]
+            and all(r[1] == q[0] for r, q in zip(ranges, ranges[1:])))
 
 
 def _check_limit(rep, cert, parts, model, kappa_range):

@@ -59,6 +59,8 @@ class Part:
         self.top = self.breaks[-1]
         self.name = (f"part {'+' if self.sign > 0 else '-'} x from "
                      f"{float(rational(part['breaks']['x'][0])):.6f}")
+        if [str(k) for k in self.kappa] != list(cert["kappa"]):  # one of several pieces
+            self.name += f" kappa from {float(self.kappa[0]):.10f}"
         self.xs = [rational(v) for v in part["breaks"]["x"]]
         self.ps = [rational(v) for v in part["breaks"]["xy"]]
 
@@ -229,16 +231,21 @@ def covered_by_zone(zi, part, v, s, below=None):
         c[1] == 0 or (c in zi.cells and (below is None or abs(c[1]) < below)) for c in cells)
 
 
-def zone_cell_ok(tm, part, zi, v, s, layer, depth=2):
-    """The image of the zone box v x s lies in K or in listed cells below `layer`."""
-    im = tm.image([v, part.B_of(s), part.kappa], part.chain)
+def zone_cell_ok(tm, part, zi, v, s, layer, depth=2, k=None):
+    """The image of the zone box v x s (and kappa range `k`, default the part's) lies in K
+    or in listed cells below `layer`; a box that fails is cut into quarters (and halves
+    in kappa), up to `depth` times."""
+    k = k or part.kappa
+    im = tm.image([v, part.B_of(s), k], part.chain)
     if im is not None and im[4] and covered_by_zone(zi, part, im[0], part.s_of(im[1]), below=layer):
         return True
     if depth == 0:
         return False
-    vm, sm = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2
-    return all(zone_cell_ok(tm, part, zi, vv, ss, layer, depth - 1)
-               for vv in ((v[0], vm), (vm, v[1])) for ss in ((s[0], sm), (sm, s[1])))
+    vm, sm, km = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2, (k[0] + k[1]) / 2
+    ks = ((k[0], km), (km, k[1])) if k[0] < k[1] else (k,)
+    return all(zone_cell_ok(tm, part, zi, vv, ss, layer, depth - 1, kk)
+               for vv in ((v[0], vm), (vm, v[1])) for ss in ((s[0], sm), (sm, s[1]))
+               for kk in ks)
 
 
 def to_chain(tm, part, box):
@@ -298,7 +305,6 @@ class Worker:
 
     def __init__(self, cert, prec):
         self.cert, self.prec, self.parts = cert, prec, {}
-        self.kappa = tuple(rational(k) for k in cert["kappa"])
         self.tm = TwoStepRecheck(cert.get("model", "four-scalar"))
         self.starts = start_program(cert.get("model", "four-scalar"))
 
@@ -322,9 +328,9 @@ class Worker:
                           for p0, p1 in zip(P.ps, P.ps[1:])]
                 for j in range(lo, hi):
                     x0, x1, p0, p1 = pieces[j]
-                    Ab, Bb = natural_values(self.starts, (x0, x1), (p0, p1), self.kappa)
+                    Ab, Bb = natural_values(self.starts, (x0, x1), (p0, p1), P.kappa)
                     if not (Ab.is_finite() and Bb.is_finite() and replay(
-                            self.tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), self.kappa],
+                            self.tm, P, zi, [exact_bounds(Ab), exact_bounds(Bb), P.kappa],
                             raw["chains"]["trees"][j])):
                         return j
             elif kind == "capture":
