@@ -9,7 +9,7 @@ Cases (wall and CPU time of the `eos-symbolic certify` commands, run as child pr
   with its work (chain two-steps, zone and capture cells) as ms per image, and the
   ratio of one ball-arithmetic image to the float64 two-step of the same map at the same
   number of points (the same-run baseline: machine speed cancels).
-- ``full`` (with ``--full``, about 21 minutes on 2 cores): the whole box of Theorem 3.1's
+- ``full`` (with ``--full``, 10 to 23 minutes on 2 cores): the whole box of Theorem 3.1's
   instance, x0 in [xcheck + 0.05, xcheck + 0.5], |x0 y0 - 1| in [1e-3, 5e-2], proved and
   re-checked on ``--processes`` processes. Target: proof and re-check within 30 minutes.
 """

@@ -505,3 +505,27 @@ def test_a_part_without_a_capture_set_is_a_failed_part_not_a_crash(monkeypatch):
     cert = prove_concentration((K10, K10), x_range, parts)
     assert cert["status"] == "failed" and [p["status"] for p in cert["parts"]] == ["failed"] * 2
     assert "no clean orbit" in summary(cert) and "planted" in summary(cert)
+
+
+@pytest.mark.parametrize("argv", [["--eta", "1/100", "--eta-pieces", "3"],
+                                  ["--eta-interval", "1/101,1/100", "--eta-pieces", "0"]])
+def test_eta_pieces_need_an_interval(argv, capsys):
+    box = ["--box", "x=10.05:10.055,xy=1.001:1.0015"]
+    assert main(["certify", "concentration", *argv, *box]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --eta-pieces") and "\n" not in err
+
+
+def test_eta_one_twenty_fifth_above_the_clean_manifold_is_proved_below_it():
+    """eta = 1/25, b > 0, near x_check + 0.2: the orbits' peak asks for K up to |B| = 3.4,
+    but the slow manifold of b > 0 is clean only up to about 2.93; K stops below that and
+    the proof closes (about 6 s), re-checked."""
+    from eos_symbolic.cli.concentration import parse_box
+    eta = Fraction(1, 25)
+    x_range, parts = parse_box("x=xcheck+0.196:xcheck+0.2,xy=1.009:1.01", eta)
+    cert = prove_concentration((Fraction(1, 5), Fraction(1, 5)), x_range, parts,
+                               dx=Fraction(1, 250))
+    assert cert["status"] == "proved" and cert["claim_band"]["holds"]
+    top = Fraction(cert["parts"][0]["capture"]["breaks"][-1])
+    assert Fraction(28, 10) < top < Fraction(293, 100)
+    assert recheck_certificate(cert).valid

@@ -135,7 +135,9 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
         except ManifoldTooLow as exc:
             # above the manifold's clean part K cannot follow it: a lower K, which the
             # chains reach along their descent
-            s_top = decimal(Fraction(0.95 * exc.reached), 3, up=False)
+            if exc.reached < 0.1:
+                raise
+            s_top = decimal(Fraction(0.99 * exc.reached), 3, up=False)
             log(f"  capture set: the slow manifold is clean only up to |B| = "
                 f"{exc.reached:.3g}; K up to {float(s_top)}")
             K = design_capture_set(kappa_range, sign, s_top, model=model)
