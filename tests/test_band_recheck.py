@@ -94,3 +94,14 @@ def test_a_band_certificate_of_another_version_or_model_is_refused(band_cert):
     for key, value in (("version", 2), ("model", "depth-5")):
         cert = dict(band_cert, **{key: value})
         assert not recheck_certificate(cert).valid
+
+
+def test_the_corrected_band_evidence_of_C18_is_rechecked(monkeypatch):
+    """C18's evidence re-checks its band proofs, and says so when the re-check fails."""
+    from eos_symbolic.claims.checks import phase2
+    from eos_symbolic.rigorous import recheck
+    ev = phase2.corrected_band(kappas=("1/10",))
+    assert ev["recheck"] == {"valid": True, "checks": 4, "failed": []}
+    monkeypatch.setattr(recheck, "recheck_bands", lambda cert, rep, log: rep.add(
+        "band", False, "planted"))
+    assert phase2.corrected_band(kappas=("1/10",))["recheck"]["failed"] == ["band"]

@@ -255,6 +255,8 @@ def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence()
                      SimpleNamespace(certify=False), ev)
     assert ev["key"].startswith("proved at eta = 1/100, every start x0 in [10.0495, 10.0545]")
     assert "x0 y0 in [0.9985, 0.999] or [1.001, 1.0015]" in ev["key"]
+    assert "eta = 1/25, every start x0 in [5.04599, 5.19599], x0 y0 in [0.95, 0.999] or " \
+           "[1.001, 1.05]" in ev["key"]
     assert ev["key"].endswith("; end values at simulable kappa")
     items = ev["proved_instances"]["instances"]
     assert items[0]["sharpness_in_claimed_band"] and "certify recheck" in items[0]["recheck"]

@@ -99,3 +99,13 @@ def test_a_loss_whose_hessian_grows_too_large_is_refused(monkeypatch):
     with pytest.raises(EosError, match="Hessian has .* operations, above the limit 50") as info:
         Model.from_loss("log(cosh(tanh(x*y) + sinh(x)))")
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["0+EmptySet", "-EmptySet", "(1, 2) + x", "EmptySet**2",
+                                  "2*Matrix([[1]])", "x*Interval(0, 1)"])
+def test_arithmetic_on_non_scalars_of_derivations_is_refused(text):
+    """Sets, tuples and matrices of `derivations.json` take part in no arithmetic (SymPy
+    would warn or build nonsense): a one-line error, as for any refused text."""
+    with pytest.raises(EosError) as exc:
+        parse(text)
+    assert "arithmetic on" in str(exc.value) and "\n" not in str(exc.value)

@@ -248,7 +248,7 @@ class _Builder:
         if isinstance(n, ast.BinOp):
             return self.binop(n, depth)
         if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
-            v = self.node(n.operand, depth + 1)
+            v = self.scalar(n.operand, depth + 1)
             return -v if isinstance(n.op, ast.USub) else v
         if isinstance(n, ast.Constant):
             return self.number(n)
@@ -270,9 +270,9 @@ class _Builder:
             operands.append(n.right)
             n = n.left
         if ops:
-            terms = [self.node(n, depth + 1)]
+            terms = [self.scalar(n, depth + 1)]
             for op, r in zip(reversed(ops), reversed(operands)):
-                v = self.node(r, depth + 1)
+                v = self.scalar(r, depth + 1)
                 terms.append(v if isinstance(op, ast.Add) else -v)
             return sp.Add(*terms)
         while isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Mult, ast.Div)):
@@ -280,18 +280,26 @@ class _Builder:
             operands.append(n.right)
             n = n.left
         if ops:
-            out = self.node(n, depth + 1)
+            out = self.scalar(n, depth + 1)
             for op, r in zip(reversed(ops), reversed(operands)):
-                v = self.node(r, depth + 1)
+                v = self.scalar(r, depth + 1)
                 if isinstance(op, ast.Div) and v == 0:
                     self.fail("division by zero")
                 out = out * v if isinstance(op, ast.Mult) else out / v
             return out
         if isinstance(n.op, ast.Pow):
-            base = self.node(n.left, depth + 1)
-            exp = self.node(n.right, depth + 1)
+            base = self.scalar(n.left, depth + 1)
+            exp = self.scalar(n.right, depth + 1)
             return self.power(base, exp)
         self.fail(f"operator {type(n.op).__name__} is not allowed")
+
+    def scalar(self, n, depth):
+        """An operand of arithmetic, an argument of a function or an entry of a matrix: a
+        scalar expression (not a tuple, set, equation or matrix)."""
+        v = self.node(n, depth)
+        if not isinstance(v, sp.Expr):
+            self.fail(f"arithmetic on {type(v).__name__} is not allowed")
+        return v
 
     def power(self, base, exp):
         lim = self.limits
@@ -345,7 +353,7 @@ class _Builder:
         f = n.func
         if self.derivations and isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
                 and (f.value.id, f.attr) in _DERIVATION_ATTRS:
-            return _DERIVATION_ATTRS[f.value.id, f.attr](*[self.node(a, depth + 1)
+            return _DERIVATION_ATTRS[f.value.id, f.attr](*[self.scalar(a, depth + 1)
                                                              for a in n.args])
         if isinstance(f, ast.Attribute):
             self.fail("attribute access is not allowed")
@@ -360,9 +368,9 @@ class _Builder:
             self.fail(f"{f.id} takes {arity} argument(s), got {len(n.args)}")
         if f.id == "Matrix":
             return fn(self.rows(n.args[0], depth + 1))
-        return fn(*[self.node(a, depth + 1) for a in n.args])
+        return fn(*[self.scalar(a, depth + 1) for a in n.args])
 
     def rows(self, n, depth):
         if not isinstance(n, ast.List) or not all(isinstance(r, ast.List) for r in n.elts):
             self.fail("Matrix takes a list of rows")
-        return [[self.node(e, depth + 1) for e in r.elts] for r in n.elts]
+        return [[self.scalar(e, depth + 1) for e in r.elts] for r in n.elts]
