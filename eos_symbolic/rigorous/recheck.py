@@ -20,9 +20,10 @@ claim is checked from the certificate's raw data:
   sharpness on the minima, and inside the claimed intervals.
 
 A failing capture cell is bisected (three times at most, kappa included), a zone cell cut
-into quarters (twice at most), before it counts as a failure: any subdivision is sound, and
-the re-check's rounding differs from the prover's. The chains and cells are checked in
-batches (`recheck_cells`), in this process or spread over worker processes.
+into quarters (and halves in kappa; twice at most), before it counts as a failure: any
+subdivision is sound, and the re-check's rounding differs from the prover's. The chains and
+cells are checked in batches (`recheck_cells`), in this process or spread over worker
+processes.
 """
 import gzip
 import json
