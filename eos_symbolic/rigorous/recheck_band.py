@@ -20,7 +20,7 @@ here from the raw numbers, with the map of `recheck_map.TwoStepRecheck`:
 from fractions import Fraction
 
 from ..errors import EosError
-from .recheck_cells import capture_cells, cell_ok, rational
+from .recheck_cells import Signed, capture_cells, cell_ok, rational
 from .recheck_map import TwoStepRecheck
 from .recheck_program import exact_bounds
 
@@ -33,7 +33,7 @@ def above_top(kappa_value, A):
     return A > 0 and A * A * kappa_value > 1
 
 
-class Band:
+class Band(Signed):
     """One band of the certificate, parsed here: sign, kappa, frame, slab breaks."""
 
     def __init__(self, d, c0):
@@ -45,17 +45,12 @@ class Band:
         self.kappa = (k, k)
         self.frame = {"origin": Fraction(-1, 8), "d0": 2 * c0, "d2": 2 * self.c2,
                       "shear": (), "kappa_ref": k}
+        self.breaks = [rational(v) for v in d["breaks"]]
         self.name = f"band kappa {k}, b {'>' if self.sign > 0 else '<'} 0"
 
     def A(self, z, s):
         """$a/\\kappa^3$ at (Z, s) of the band's frame."""
         return Fraction(-1, 8) + (2 * self.c0 + 2 * self.c2 * s * s) * z + 2 * s * s
-
-    def B_of(self, s):
-        return s if self.sign > 0 else (-s[1], -s[0])
-
-    def s_of(self, B):
-        return B if B[0] >= 0 else (-B[1], -B[0])
 
 
 def recheck_bands(cert, rep, log):
@@ -74,7 +69,6 @@ def recheck_bands(cert, rep, log):
 
 def _proof_ok(tm, band, d, log):
     k = band.kappa[0]
-    band.breaks = [rational(v) for v in d["breaks"]]
     top, codes = band.breaks[-1], d["codes"]
     if not (len(band.breaks) <= MAX_SLABS and sum(map(len, codes)) <= MAX_CODE):
         return False, "more slabs or cell codes than a band certificate may hold"

@@ -46,7 +46,17 @@ def frame_of(d):
             "shear": tuple(rational(c) for c in d["shear"]), "kappa_ref": rational(d["kappa_ref"])}
 
 
-class Part:
+class Signed:
+    """One sign of b (`sign`): B intervals from s = ``|B|`` intervals and back."""
+
+    def B_of(self, s):
+        return s if self.sign > 0 else (-s[1], -s[0])
+
+    def s_of(self, B):
+        return B if B[0] >= 0 else (-B[1], -B[0])
+
+
+class Part(Signed):
     """One part of the certificate, parsed independently of the prover's classes."""
 
     def __init__(self, cert, part):
@@ -73,11 +83,6 @@ class Part:
             return False
         return all(-1 <= vv / self.width(ss) <= 1 for vv in v for ss in s)
 
-    def B_of(self, s):
-        return s if self.sign > 0 else (-s[1], -s[0])
-
-    def s_of(self, B):
-        return B if B[0] >= 0 else (-B[1], -B[0])
 
 
 def capture_cells(part, codes, left_out=None):
