@@ -72,7 +72,7 @@ def parse_box(text, eta):
 
 def cmd_concentration(args):
     from ..rigorous.concentration import kappa_bounds, prove_concentration
-    check_outputs(args, "json", "checkpoint")
+    check_outputs(args, "json", "checkpoint", "figure")
     if (args.eta is None) == (args.eta_interval is None):
         raise EosError("certify concentration: give --eta E or --eta-interval LO,HI")
     if args.eta is not None:
@@ -98,7 +98,14 @@ def cmd_concentration(args):
                                kappa_pieces=args.eta_pieces)
     print(summary(cert))
     write_json(args.json, cert)
+    _figure(args.figure, cert)
     return 0 if cert["status"] == "proved" else 1
+
+
+def _figure(path, cert):
+    if path:
+        from ..dynamics.proof_figures import plot_proof_coverage
+        print(f"coverage figure: {plot_proof_coverage(cert, path)}")
 
 
 def summary(cert):
@@ -148,7 +155,7 @@ def _total(parts, key, sub):
 
 def cmd_recheck(args):
     from ..rigorous.recheck import load_certificate, recheck_certificate
-    check_outputs(args, "json")
+    check_outputs(args, "json", "figure")
     try:
         cert = load_certificate(Path(args.file))
     except (OSError, ValueError, EOFError, RecursionError) as exc:
@@ -162,6 +169,8 @@ def cmd_recheck(args):
         print(f"  {'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}")
     print(f"recheck {args.file}: {'valid' if rep.valid else 'INVALID'} ({rep.seconds} s)")
     write_json(args.json, {"valid": rep.valid, "checks": rep.checks, "seconds": rep.seconds})
+    if args.figure and cert.get("kind") == "concentration":
+        _figure(args.figure, cert)
     return 0 if rep.valid else 1
 
 
@@ -203,6 +212,8 @@ def register(cs, common):
                    "resumes")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
     s.add_argument("--json", metavar="FILE", help="write the certificate here")
+    s.add_argument("--figure", metavar="PNG", help="draw the proved and failed parts and "
+                   "the orbits' climb against K's top")
     s.set_defaults(func=cmd_concentration)
 
     s = cs.add_parser("recheck", help="re-verify a concentration or band certificate "
@@ -213,6 +224,8 @@ def register(cs, common):
     s.add_argument("--processes", type=int, default=1, help="check the chains and cells in "
                    "batches over this many processes")
     s.add_argument("--json", metavar="FILE", help="write the re-check report here")
+    s.add_argument("--figure", metavar="PNG", help="draw what a concentration certificate "
+                   "covers")
     s.set_defaults(func=cmd_recheck)
 
     s = cs.add_parser("tightest-band", help="search and prove the tightest invariant Phase-2 "

@@ -97,41 +97,73 @@ class ManifoldTooLow(EosError):
         self.reached = reached
 
 
-def slow_manifold(kappa_value, sign, s_top, model="four-scalar"):
+def _clean_tail(step, U, B, sign, s_cap, steps):
+    """Float64 points (s, U), s increasing, of the two-step orbit from (U, B) down to
+    s ~ 1e-3, after ``|B|`` last increases or b last has the other sign (transients, even
+    chaotic ones, cut); None when the orbit leaves the map's domain or is not there within
+    `steps` two-steps."""
+    pts = []
+    for _ in range(steps):
+        U, B, _ = step(U, B)
+        if not (np.isfinite(U) and abs(B) < s_cap):
+            return None
+        pts.append((sign * B, U))
+        if abs(B) < 1e-3 and len(pts) > 10:
+            arr = np.array(pts)
+            cut = np.nonzero((np.diff(arr[:, 0]) > 0) | (arr[1:, 0] <= 0))[0]
+            arr = arr[(cut[-1] + 1 if len(cut) else 0):]
+            return arr[::-1] if len(arr) > 1 else None
+    return None
+
+
+def _agreement(low, high, tol):
+    """Largest s up to which two tails agree, ``|U_low - U_high|`` <= tol (1 + s^2) on a
+    grid from s = 0.01 (below it the tails end at different points of b = 0)."""
+    top = min(low[-1, 0], high[-1, 0])
+    if top <= 0.01:
+        return 0.0
+    grid = np.linspace(0.01, top, 4000)
+    d = np.abs(np.interp(grid, *low.T) - np.interp(grid, *high.T))
+    bad = np.nonzero(d > tol * (1 + grid ** 2))[0]
+    if not len(bad):
+        return float(top)
+    return float(grid[bad[0] - 1]) if bad[0] > 0 else 0.0
+
+
+def slow_manifold(kappa_value, sign, s_top, model="four-scalar", tol=1e-5):
     """Float64 points (s, U), s increasing, of the two-step orbit along the slow manifold for
-    one sign of b, from above `s_top` down to s ~ 1e-3: the part after ``|B|`` last increases
-    or b last has the other sign (transients, even chaotic ones, cut), from ever higher
-    starts, of either sign of b, until it reaches s_top. Raises `ManifoldTooLow` with the
-    highest clean start found when none reaches s_top."""
+    one sign of b, from `s_top` (or above) down to s ~ 1e-3. Orbits from ever higher starts,
+    of either sign of b (a chaotic transient may flip it), each cut to its clean tail
+    (`_clean_tail`); the transient of a lower start dies out along its descent, so the
+    manifold is where two tails agree (`_agreement`), and the higher tail is returned below
+    that height once it reaches s_top. Raises `ManifoldTooLow` with the highest agreement
+    found when none reaches s_top: above it the manifold is transversally unstable (at
+    eta = 1/25 and b > 0 its multiplier passes -1 near ``|B|`` = 3.6) or orbits reach the
+    chaotic region."""
     step = float_two_step(model, float(kappa_value))
-    A, reached, stale = 2.0 * s_top ** 2 + 5.0, 0.0, 0
+    # the descent to s ~ 1e-3 takes about 10 / kappa^4 two-steps; an orbit still going
+    # after three times that wanders in the chaotic region
+    steps = min(4_000_000, int(30 / float(kappa_value) ** 4))
+    A, best, reached, stale = s_top ** 2 + 5.0, None, 0.0, 0
     # an orbit that leaves the map's domain gives NaN (then a new attempt), not a warning
     with np.errstate(invalid="ignore", over="ignore"):
-        for attempt in range(30):
+        for attempt in range(40):
             if stale >= 6:  # higher starts stopped helping: the clean part ends below s_top
                 break
-            # a chaotic transient may flip b: the start's sign alternates between attempts
-            U, B, pts, top = A, (sign if attempt % 2 == 0 else -sign) * 0.1, [], 0.0
-            for _ in range(4_000_000):
-                U, B, _ = step(U, B)
-                if not (np.isfinite(U) and abs(B) < 50 * s_top + 10):
-                    break
-                pts.append((sign * B, U))
-                if abs(B) < 1e-3 and len(pts) > 10:
-                    arr = np.array(pts)
-                    cut = np.nonzero((np.diff(arr[:, 0]) > 0) | (arr[1:, 0] <= 0))[0]
-                    arr = arr[(cut[-1] + 1 if len(cut) else 0) + 300:]
-                    if len(arr) and arr[0, 0] >= s_top:
-                        return arr[::-1]
-                    top = arr[0, 0] if len(arr) else 0.0
-                    break
-            stale = 0 if top > reached else stale + 1
-            reached = max(reached, top)
+            start = (sign if attempt % 2 == 0 else -sign) * 0.1
+            tail = _clean_tail(step, A, start, sign, 50 * s_top + 10, steps)
             if attempt % 2:
                 A *= 1.2
+            h = _agreement(best, tail, tol) if tail is not None and best is not None else 0.0
+            if h >= s_top:
+                return tail[: np.searchsorted(tail[:, 0], h, side="right")]
+            stale = 0 if h > reached else stale + 1
+            reached = max(reached, h)
+            if tail is not None and (best is None or tail[-1, 0] >= best[-1, 0]):
+                best = tail
     raise ManifoldTooLow(f"slow manifold: no clean orbit reaching |B| = {s_top} at kappa = "
-                         f"{kappa_value}, only |B| = {reached:.3g} (above it orbits reach the "
-                         "chaotic region or change the sign of b)", reached)
+                         f"{kappa_value}, only |B| = {reached:.3g} (above it the manifold is "
+                         "transversally unstable or orbits reach the chaotic region)", reached)
 
 
 def design_capture_set(kappa, sign, s_top, d0=Fraction(1, 1000), d2=None, degree=None,

@@ -8,16 +8,19 @@ wrapping. A chain iterates a box until, converted to K's chain frame
 `HANDOFF_MARGIN` (room for an independent re-check with its own rounding), it lies in K or
 within $0 < V \le$ `V_HANDOFF` (preferably still on the side it comes from: the hull of a
 box that straddles the manifold holds spurious points on the other side, so such a box is
-handed over only once ``|V|`` <= `V_HANDOFF` on both sides), where the approach zone (`zone`)
-takes over; a box whose image is not enclosed is bisected, both halves go on, and so is a
-box that straddles the manifold close to it without handing over (`_rides`: across the
-manifold its (A, B) hull cannot shrink, so it would ride along it).
+handed over only once ``|V|`` <= `V_HANDOFF` on both sides) and below K's top, where the
+approach zone (`zone`) takes over; a box above K's top (the peak of a climb) goes on, its
+next images descend. A box whose image is not enclosed is cut in two, both halves go on,
+and so is a box below K's top that straddles the manifold without handing over (`_rides`:
+across the manifold its (A, B) hull cannot shrink, so it would ride along it). Each cut is
+recorded with its place (`cut_point`), so that a re-check cuts where the prover did.
 
 The start set $\{x \in [x_0, x_1],\ xy \in [p_0, p_1]\}$ (one sign of $xy - 1$, x > y > 0) is
 cut into pieces; each piece's chart image
 $A = (\sqrt{x^2 - (p/x)^2} - \check c)/\kappa^3$, $B = (p - 1)/\kappa^2$ (C5-C6, from
 `reparam`) is enclosed in Arb and starts a chain.
 """
+import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -87,7 +90,8 @@ def inflate(box, margin=HANDOFF_MARGIN):
 @dataclass
 class ChainResult:
     """Outcome of `run_chains`: per start piece a tree ``[n, tail]`` (n two-steps, then tail
-    "K", "zone", or ``[axis, left, right]`` bisected along "A"/"B"), the hand-off boxes
+    "K", "zone", or ``[axis, cut, left, right]`` cut along "A"/"B" at the decimal `cut`
+    (`cut_point`)), the hand-off boxes
     (inflated, in the chain frame), total two-steps, longest chain, seconds, failure."""
 
     status: str
@@ -105,10 +109,12 @@ def _chain(fmap, box, K, budget, depth, out):
         vs = inflate(to_zone(fmap, box, K))
         if K.contains(*vs):
             return [n, "K"]
-        if vs[0][1] <= V_HANDOFF and (0 < vs[0][0] or -vs[0][0] <= V_HANDOFF):
+        # above K's top (the peak of a climb) the box goes on: its next images descend
+        below = vs[1][1] <= K.s_top
+        if below and vs[0][1] <= V_HANDOFF and (0 < vs[0][0] or -vs[0][0] <= V_HANDOFF):
             out.append(vs)
             return [n, "zone"]
-        im = None if _rides(vs) else fmap.corner_image(box, RAW)
+        im = None if below and _rides(vs) else fmap.corner_image(box, RAW)
         if im is not None and im.finite and im.chart and not im.B[0] <= 0 <= im.B[1]:
             box = [im.Z, im.B, box[2]]
             continue
@@ -121,19 +127,28 @@ def _chain(fmap, box, K, budget, depth, out):
         else:
             axis = 1 if (bh - bl) / abs(bl + bh) >= (ah - al) / abs(al + ah) else 0
         lo, hi = box[axis]
-        m = (lo + hi) / 2
-        return [n, ["AB"[axis]] + [
+        m = cut_point(lo, hi)
+        return [n, ["AB"[axis], str(m)] + [
             _chain(fmap, [r if i != axis else part for i, r in enumerate(box)], K,
                    budget - n, depth - 1, out) for part in ((lo, m), (m, hi))]]
     raise EosError(f"chain: no hand-off within the step budget (box {_text(box)})")
 
 
+def cut_point(lo, hi):
+    """The midpoint of [lo, hi] rounded to a power of ten below a thousandth of the width:
+    a short decimal, recorded in the tree, so that a re-check with its own (slightly
+    different) enclosures cuts its box at the same place."""
+    step = Fraction(10) ** math.floor(math.log10((hi - lo) / 1000))
+    return round((lo + hi) / 2 / step) * step
+
+
 def _rides(vs):
-    """Does the (V, s) box straddle the manifold within ``4 V_HANDOFF`` and yet not hand off?
-    Its (A, B) hull cannot shrink across the manifold (that direction is diagonal in A, B),
-    so it would ride along it; halves can hand off."""
+    """Does the (V, s) box straddle the manifold and yet not hand off? Its (A, B) hull cannot
+    shrink across the manifold (that direction is diagonal in A, B), so it would ride along
+    it, and near the peak of a climb its spurious points reach heights no orbit of the box
+    reaches; halves can hand off."""
     (vl, vh), _ = vs
-    return -4 * V_HANDOFF <= vl < 0 < vh <= 4 * V_HANDOFF
+    return vl < 0 < vh
 
 
 def _text(box):
@@ -162,10 +177,10 @@ def run_chains(starts, K, kappa_range, fmap, budget=6000, depth=12, progress=Non
 def count_steps(tree):
     """Two-steps (images) taken in a chain tree."""
     n, tail = tree
-    return n + (sum(count_steps(t) for t in tail[1:]) if isinstance(tail, list) else 0)
+    return n + (sum(count_steps(t) for t in tail[2:]) if isinstance(tail, list) else 0)
 
 
 def longest_chain(tree):
     """Two-steps along the longest branch."""
     n, tail = tree
-    return n + (max(longest_chain(t) for t in tail[1:]) if isinstance(tail, list) else 0)
+    return n + (max(longest_chain(t) for t in tail[2:]) if isinstance(tail, list) else 0)

@@ -40,6 +40,10 @@ from .intervals import ball
 from .scaled_map import ScaledTwoStep, float_two_step
 from .zone import S_DRIFT, design_zone, explore_zone
 
+#: Certificate format (3: chain trees record their cut points); checkpoints of parts are
+#: keyed by it too, so a part saved in another format is proved again.
+FORMAT = 3
+
 
 def gap_expression(model="four-scalar"):
     """$(2/\\kappa^2 - S)/\\kappa^2$ at the minimum with $a = \\kappa^3 A$ (symbol `a` for A)."""
@@ -130,17 +134,19 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
     record = {"sign": sign, "xy": [str(p) for p in p_range], "breaks": {
         "x": [str(v) for v in xs], "xy": [str(v) for v in ps]}}
     try:
-        try:
-            K = design_capture_set(kappa_range, sign, s_top, model=model)
-        except ManifoldTooLow as exc:
-            # above the manifold's clean part K cannot follow it: a lower K, which the
-            # chains reach along their descent
-            if exc.reached < 0.1:
-                raise
-            s_top = decimal(Fraction(0.99 * exc.reached), 3, up=False)
-            log(f"  capture set: the slow manifold is clean only up to |B| = "
-                f"{exc.reached:.3g}; K up to {float(s_top)}")
-            K = design_capture_set(kappa_range, sign, s_top, model=model)
+        for attempt in range(4):
+            try:
+                K = design_capture_set(kappa_range, sign, s_top, model=model)
+                break
+            except ManifoldTooLow as exc:
+                # above the manifold's clean part K cannot follow it: a lower K, which the
+                # chains reach along their descent (lowered again if the new design's orbits
+                # find the clean part a little lower)
+                if exc.reached < 0.1 or attempt == 3:
+                    raise
+                s_top = decimal(Fraction(0.998 * exc.reached), 3, up=False)
+                log(f"  capture set: the slow manifold is clean only up to |B| = "
+                    f"{exc.reached:.3g}; K up to {float(s_top)}")
     except EosError as exc:  # no orbit to fit K to: this part is not proved, the rest goes on
         record["capture_proof"] = {"status": "failed", "codes": [], "cells": 0, "rho": "1",
                                    "C": "0", "failure": {"reason": str(exc)}}
@@ -221,8 +227,8 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
         if k0 < k1 else [k0, k1]
     jobs = [(model, kr, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
             for pr in p_ranges for kr in zip(kcuts, kcuts[1:]) for x0, x1 in zip(cuts, cuts[1:])]
-    keys = [fingerprint([str(v) for v in (model, *job[1], *job[2], *job[3], dx, p_ratio,
-                                           dps)]) for job in jobs]
+    keys = [fingerprint([str(v) for v in (FORMAT, model, *job[1], *job[2], *job[3], dx,
+                                           p_ratio, dps)]) for job in jobs]
     saved = _load_checkpoint(checkpoint)
     todo = [(key, job) for key, job in zip(keys, jobs)
             if saved.get(key, {}).get("status") != "proved"]  # failed parts are retried
@@ -246,7 +252,7 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
             saved[key] = prove_part(*job, log=log)
             _save_checkpoint(checkpoint, saved)
     parts = [saved[key] for key in keys]
-    cert = {"kind": "concentration", "version": 2, "model": model,
+    cert = {"kind": "concentration", "version": FORMAT, "model": model,
             "kappa": [str(k) for k in kappa_range],
             "eta": [str(k * k) for k in kappa_range], "x": [str(v) for v in x_range],
             "parts": parts, "status": "proved" if all(p["status"] == "proved" for p in parts)

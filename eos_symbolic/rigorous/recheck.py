@@ -124,9 +124,10 @@ def _recheck(cert, rep, prec, progress, processes):
     if cert.get("kind") != "concentration" or cert.get("status") != "proved":
         rep.add("certificate", False, "not a proved concentration certificate")
         return
-    if cert.get("version") != 2:  # version 1: one list of zone layer edges for all rows
+    # version 1: one list of zone layer edges for all rows; 2: chain trees cut at midpoints
+    if cert.get("version") not in (2, 3):
         rep.add("certificate", False, f"format version {str(cert.get('version'))[:20]!r}, "
-                "expected 2 (prove it again)")
+                "expected 2 or 3 (prove it again)")
         return
     model = cert.get("model", "four-scalar")
     if model != "four-scalar":  # the concentration proofs are of the paper's model only

@@ -73,6 +73,7 @@ class Part(Signed):
             self.name += f" kappa from {float(self.kappa[0]):.10f}"
         self.xs = [rational(v) for v in part["breaks"]["x"]]
         self.ps = [rational(v) for v in part["breaks"]["xy"]]
+        self.cuts = int(cert.get("version") == 3)  # chain trees record their cut points
 
     def width(self, s):
         return self.frame["d0"] + self.frame["d2"] * s * s
@@ -265,8 +266,15 @@ def to_chain(tm, part, box):
     return (al - gh, ah - gl), part.s_of((bl, bh))
 
 
-def replay(tm, part, zi, box, tree):
-    """Re-run a chain tree from `box` (A, B, kappa); True when every branch ends covered."""
+def replay(tm, part, zi, box, tree, depth=0):
+    """Re-run a chain tree from `box` (A, B, kappa); True when every branch ends covered.
+    A cut node ``[axis, cut, left, right]`` (version 3; version 2: ``[axis, left, right]`` at
+    the midpoint) cuts at the recorded value, so that this map's enclosures, which differ a
+    little from the prover's, are cut where the prover cut; a half the box does not reach
+    is empty. A malformed tree fails."""
+    if not (isinstance(tree, list) and len(tree) == 2 and type(tree[0]) is int
+            and 0 <= tree[0] <= 10 ** 6 and depth <= MAX_DEPTH):
+        return False
     n, tail = tree
     for _ in range(n):
         im = tm.corner(box, {"raw": True})
@@ -276,11 +284,18 @@ def replay(tm, part, zi, box, tree):
     if tail in ("K", "zone"):
         v, s = to_chain(tm, part, box)
         return part.in_K(v, s) if tail == "K" else covered_by_zone(zi, part, v, s)
+    if not (isinstance(tail, list) and len(tail) == 3 + part.cuts and tail[0] in ("A", "B")):
+        return False
     axis = {"A": 0, "B": 1}[tail[0]]
     lo, hi = box[axis]
-    m = (lo + hi) / 2
-    return all(replay(tm, part, zi, [r if i != axis else h for i, r in enumerate(box)], t)
-               for h, t in zip(((lo, m), (m, hi)), tail[1:]))
+    try:
+        m = rational(tail[1]) if part.cuts else (lo + hi) / 2
+    except ValueError:
+        return False
+    halves = ((lo, min(m, hi)), (max(m, lo), hi))
+    return all(h[0] > h[1] or replay(tm, part, zi, [r if i != axis else h
+                                                    for i, r in enumerate(box)], t, depth + 1)
+               for h, t in zip(halves, tail[1 + part.cuts:]))
 
 
 def start_program(model):

@@ -185,10 +185,12 @@ class TwoStepRecheck:
             raise EosError("recheck: inconsistent enclosures")
         return tuple(z), tuple(bb), Bhat, Ahat, chart
 
-    def corner(self, box, frame):
+    def corner(self, box, frame, split=4):
         """Image bounds by monotonicity: where the partials of a component in Z and B have
         certified signs on the box, its extremes are at two opposite corners (points); a
-        kappa interval adds its mean-value term. Falls back to `image` otherwise."""
+        kappa interval adds its mean-value term. Where a sign is not certified (near the
+        top of a climb a partial passes 0) the box is cut into quarters, `split` times, and
+        the hull of their images taken; then it falls back to `image`."""
         (zl, zh), (bl, bh), (kl, kh) = box
         X = [interval(*r) for r in box]
         n = 2 if kl == kh else 3
@@ -205,6 +207,8 @@ class TwoStepRecheck:
         for idx in (2, 3):
             g = vals[idx].d
             signs = [1 if gi > 0 else -1 if gi < 0 else 0 for gi in g[:2]]
+            if 0 in signs and split > 0:
+                return self._corner_quarters(box, frame, split - 1)
             if 0 in signs:
                 full = full or self.image(box, frame)
                 if full is None:
@@ -220,3 +224,15 @@ class TwoStepRecheck:
                 ends.append(exact_bounds(v))
             out.append((ends[0][0], ends[1][1]))
         return out[0], out[1], chart
+
+    def _corner_quarters(self, box, frame, split):
+        """Hull of the `corner` images of the box's four quarters (Z and B halved)."""
+        (zl, zh), (bl, bh), k = box
+        zm, bm = (zl + zh) / 2, (bl + bh) / 2
+        ims = [self.corner([z, b, k], frame, split) for z in ((zl, zm), (zm, zh))
+               for b in ((bl, bm), (bm, bh))]
+        if None in ims:
+            return None
+        return ((min(i[0][0] for i in ims), max(i[0][1] for i in ims)),
+                (min(i[1][0] for i in ims), max(i[1][1] for i in ims)),
+                all(i[2] for i in ims))

@@ -234,11 +234,13 @@ class ScaledTwoStep:
         b2 = _meet(natural_b, bounds(B2c), box)
         return Image(z2, b2, Bhat, Ahat, chart)
 
-    def corner_image(self, box, frame=Frame()):
+    def corner_image(self, box, frame=Frame(), split=2):
         """`Image` by monotonicity: a component of (Z'', B'') whose partials in Z and B have
         certified signs on the box takes its extremes at two opposite corners (exact point
         evaluations; a kappa interval enters through its centred term), which removes the
-        wrapping of the mean-value form; other components come from `image`."""
+        wrapping of the mean-value form. Where a sign is not certified (near the top of a
+        climb a partial passes 0) the box is cut into quarters, `split` times, and the hull
+        of their images taken; then the component comes from `image`."""
         (zl, zh), (bl, bh), (kl, kh) = box
         X = [ball(lo, hi) for lo, hi in box]
         zero = 0 * X[0]
@@ -254,6 +256,8 @@ class ScaledTwoStep:
         for idx in (2, 3):
             g = vals[idx].g
             signs = [1 if gi > 0 else -1 if gi < 0 else 0 for gi in g[:2]]
+            if 0 in signs and split > 0:
+                return self._corner_quarters(box, frame, split - 1)
             if 0 in signs:
                 fallback = fallback or self.image(box, frame)
                 out.append(fallback.Z if idx == 2 else fallback.B)
@@ -271,6 +275,22 @@ class ScaledTwoStep:
         if None in out:
             return Image(None, None, vals[0].v, vals[4].v)
         return Image(out[0], out[1], vals[0].v, vals[4].v, chart)
+
+    def _corner_quarters(self, box, frame, split):
+        """Hull of the `corner_image` of the box's four quarters (Z and B halved)."""
+        (zl, zh), (bl, bh), k = box
+        zm, bm = (zl + zh) / 2, (bl + bh) / 2
+        ims = [self.corner_image([z, b, k], frame, split) for z in ((zl, zm), (zm, zh))
+               for b in ((bl, bm), (bm, bh))]
+        first = ims[0]
+        if not all(i.finite for i in ims):
+            return Image(None, None, first.Bhat, first.Ahat)
+        hull = [(min(getattr(i, c)[0] for i in ims), max(getattr(i, c)[1] for i in ims))
+                for c in ("Z", "B")]
+        Bhat, Ahat = first.Bhat, first.Ahat
+        for i in ims[1:]:
+            Bhat, Ahat = Bhat.union(i.Bhat), Ahat.union(i.Ahat)
+        return Image(hull[0], hull[1], Bhat, Ahat, all(i.chart for i in ims))
 
 
 class _Bound:
