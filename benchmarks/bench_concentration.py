@@ -12,6 +12,9 @@ Cases (wall and CPU time of the `eos-symbolic certify` commands, run as child pr
 - ``full`` (with ``--full``, 10 to 23 minutes on 2 cores): the whole box of Theorem 3.1's
   instance, x0 in [xcheck + 0.05, xcheck + 0.5], |x0 y0 - 1| in [1e-3, 5e-2], proved and
   re-checked on ``--processes`` processes. Target: proof and re-check within 30 minutes.
+- ``eta25`` (with ``--eta25``, about 3 minutes on 2 cores): the shipped eta = 1/25
+  instance, x0 in [xcheck + 0.05, xcheck + 0.4], |x0 y0 - 1| in [1e-3, 5e-2], two x chunks,
+  proved and re-checked on ``--processes`` processes.
 """
 import argparse
 import json
@@ -22,8 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-BOXES = {"small": "x=xcheck+0.05:xcheck+0.055,dxy=0.001:0.0015",
-         "full": "x=xcheck+0.05:xcheck+0.5,dxy=0.001:0.05"}
+#: Per case: step size, start box and further options of `certify concentration`.
+CASES = {"small": ("1/100", "x=xcheck+0.05:xcheck+0.055,dxy=0.001:0.0015", []),
+         "full": ("1/100", "x=xcheck+0.05:xcheck+0.5,dxy=0.001:0.05", []),
+         "eta25": ("1/25", "x=xcheck+0.05:xcheck+0.4,dxy=0.001:0.05",
+                   ["--dx", "1/250", "--chunks", "2"])}
 
 
 def _timed(args):
@@ -49,12 +55,13 @@ def _float_baseline(n):
 
 def run_case(name, processes, folder):
     cert = Path(folder) / f"{name}.json"
-    prove = _timed(["certify", "concentration", "--eta", "1/100", "--box", BOXES[name],
+    eta, box, extra = CASES[name]
+    prove = _timed(["certify", "concentration", "--eta", eta, "--box", box, *extra,
                     "--processes", str(processes), "--json", str(cert)])
     recheck = _timed(["certify", "recheck", str(cert), "--processes", str(processes)])
     parts = json.loads(cert.read_text())["parts"]
-    images = sum(p["chains"]["steps"] + len(p["zone"]["cells"]) + p["capture_proof"]["cells"]
-                 for p in parts)
+    images = sum(p["chains"]["steps"] + len(p.get("zone", {}).get("cells", []))
+                 + p["capture_proof"]["cells"] for p in parts)
     per_image = prove[1] / images
     base = _float_baseline(20000) / 20000
     return {"case": name, "processes": processes, "prove_wall_s": round(prove[0], 1),
@@ -69,12 +76,14 @@ def run_case(name, processes, folder):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--full", action="store_true", help="also the whole box (about 50 min)")
-    ap.add_argument("--processes", type=int, default=2, help="processes of the full case")
+    ap.add_argument("--eta25", action="store_true", help="also the eta = 1/25 instance")
+    ap.add_argument("--processes", type=int, default=2, help="processes of the large cases")
     ap.add_argument("--json", help="write the results here")
     args = ap.parse_args(argv)
     out = []
     with tempfile.TemporaryDirectory() as folder:
-        for name in ("small", "full") if args.full else ("small",):
+        names = ["small"] + ["full"] * args.full + ["eta25"] * args.eta25
+        for name in names:
             r = run_case(name, 1 if name == "small" else args.processes, folder)
             if name == "full":
                 r["target_30_min"] = r["total_wall_min"] <= 30
