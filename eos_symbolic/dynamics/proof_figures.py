@@ -16,7 +16,7 @@ import sympy as sp  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ..rigorous.chains import start_chart  # noqa: E402
-from ..rigorous.scaled_map import float_two_step  # noqa: E402
+from ..rigorous.concentration import peak_height  # noqa: E402
 from ..symbolic.symbols import kappa, x  # noqa: E402
 from .plots import save_figure  # noqa: E402
 
@@ -24,30 +24,21 @@ COLOURS = {"proved": "#4c9a4c", "failed": "#c8504b"}
 
 
 def orbit_peaks(cert, part, n=5):
-    """Largest ``|B|`` (B = b/kappa^2) along float64 two-step orbits from an n x 3 grid of the
-    part's start pieces (x0 over its range, x0 y0 at both ends and the middle), at the
-    part's largest kappa: (x0 values, peak per x0)."""
+    """Largest ``|B|`` (B = b/kappa^2) along float64 orbits from the start pieces at each of
+    n values of x0 over the part's range (`concentration.peak_height` on the chart image of
+    its x0 y0 range), at the part's largest kappa: (x0 values, peak per x0)."""
     A, B, p = start_chart(cert["model"])
-    chart = sp.lambdify((x, p, kappa), (A - 2 * B ** 2, B))
-    k = float(max(Fraction(v) for v in part.get("capture", {}).get("kappa", cert["kappa"])))
-    two = float_two_step(cert["model"], k)
+    chart = sp.lambdify((x, p, kappa), (A, B))
+    k = max(Fraction(v) for v in part.get("capture", {}).get("kappa", cert["kappa"]))
     xs = np.linspace(*(float(Fraction(v)) for v in (part["breaks"]["x"][0],
                                                     part["breaks"]["x"][-1])), n)
-    ps = [float(Fraction(v)) for v in part["xy"]]
     peaks = []
     with np.errstate(all="ignore"):
         for x0 in xs:
-            top = 0.0
-            for p0 in (ps[0], sum(ps) / 2, ps[1]):
-                U, Bv = chart(x0, p0, k)
-                high = abs(Bv)
-                for _ in range(50000):
-                    U, Bv, _ = two(U, Bv)
-                    high = max(high, abs(Bv))
-                    if not np.isfinite(Bv) or abs(Bv) < 0.9 * high:
-                        break
-                top = max(top, high)
-            peaks.append(top)
+            ends = [chart(x0, float(Fraction(v)), float(k)) for v in part["xy"]]
+            As, Bs = [e[0] for e in ends], [abs(e[1]) for e in ends]
+            peaks.append(peak_height(k, part["sign"], (min(As), max(As)), (min(Bs), max(Bs)),
+                                     cert["model"]))
     return xs, peaks
 
 
