@@ -107,3 +107,23 @@ def test_the_coverage_figure_marks_a_failed_part_and_names_its_step(eta25, tmp_p
     assert main(["certify", "recheck", str(path), "--figure", str(png)]) == 1
     assert f"coverage figure: {png}" in capsys.readouterr().out
     assert png.stat().st_size > 10_000
+
+
+def test_the_coverage_figure_of_a_hostile_file_is_a_one_line_error(eta25, tmp_path, capsys):
+    """An exponent bomb in a part's x breaks (Fraction would compute 10^99999999) and a part
+    without breaks: `--figure` refuses in one line (exit 2), no figure, no hang."""
+    import json
+
+    from eos_symbolic.cli import main
+    for edit in ("bomb", "no breaks"):
+        cert = copy.deepcopy(eta25)
+        cert["status"] = "failed"
+        if edit == "bomb":
+            cert["parts"][0]["breaks"]["x"][0] = "1e99999999"
+        else:
+            del cert["parts"][0]["breaks"]
+        path, png = tmp_path / "cert.json", tmp_path / "cover.png"
+        path.write_text(json.dumps(cert))
+        assert main(["certify", "recheck", str(path), "--figure", str(png)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --figure") and "\n" not in err and not png.exists()

@@ -105,7 +105,11 @@ def cmd_concentration(args):
 def _figure(path, cert):
     if path:
         from ..dynamics.proof_figures import plot_proof_coverage
-        print(f"coverage figure: {plot_proof_coverage(cert, path)}")
+        try:
+            print(f"coverage figure: {plot_proof_coverage(cert, path)}")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise EosError(f"--figure: the certificate's parts are not readable "
+                           f"({str(exc)[:80]})") from None
 
 
 def summary(cert):

@@ -1,11 +1,11 @@
 """What a concentration certificate covers, drawn: the proved and failed parts of the start
 set, and how high the orbits climb against the top of each part's capture set K.
 
-The left panel is read from the certificate only. The right panel adds float64 orbits
+The left panel is read from the certificate only (its numbers through the re-check's
+bounded `rational`: the file may be anyone's). The right panel adds float64 orbits
 (numerics that explain a failure, no part of any proof): a part fails where its orbits climb
 above the ``|B|`` up to which K could be fitted to the slow manifold (`capture.slow_manifold`).
 """
-from fractions import Fraction
 
 import matplotlib
 
@@ -17,6 +17,7 @@ from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
 from ..rigorous.chains import start_chart  # noqa: E402
 from ..rigorous.concentration import peak_height  # noqa: E402
+from ..rigorous.recheck_cells import rational  # noqa: E402
 from ..symbolic.symbols import kappa, x  # noqa: E402
 from .plots import save_figure  # noqa: E402
 
@@ -29,13 +30,13 @@ def orbit_peaks(cert, part, n=5):
     its x0 y0 range), at the part's largest kappa: (x0 values, peak per x0)."""
     A, B, p = start_chart(cert["model"])
     chart = sp.lambdify((x, p, kappa), (A, B))
-    k = max(Fraction(v) for v in part.get("capture", {}).get("kappa", cert["kappa"]))
-    xs = np.linspace(*(float(Fraction(v)) for v in (part["breaks"]["x"][0],
+    k = max(rational(v) for v in part.get("capture", {}).get("kappa", cert["kappa"]))
+    xs = np.linspace(*(float(rational(v)) for v in (part["breaks"]["x"][0],
                                                     part["breaks"]["x"][-1])), n)
     peaks = []
     with np.errstate(all="ignore"):
         for x0 in xs:
-            ends = [chart(x0, float(Fraction(v)), float(k)) for v in part["xy"]]
+            ends = [chart(x0, float(rational(v)), float(k)) for v in part["xy"]]
             As, Bs = [e[0] for e in ends], [abs(e[1]) for e in ends]
             peaks.append(peak_height(k, part["sign"], (min(As), max(As)), (min(Bs), max(Bs)),
                                      cert["model"]))
@@ -49,14 +50,14 @@ def coverage(cert):
     for part in cert["parts"]:
         cap = part.get("capture")
         rows.append({
-            "x": tuple(float(Fraction(v)) for v in (part["breaks"]["x"][0],
+            "x": tuple(float(rational(v)) for v in (part["breaks"]["x"][0],
                                                     part["breaks"]["x"][-1])),
-            "xy": tuple(float(Fraction(v)) for v in part["xy"]), "sign": part["sign"],
+            "xy": tuple(float(rational(v)) for v in part["xy"]), "sign": part["sign"],
             "status": part["status"],
             "step": None if part["status"] == "proved" else next(
                 (k.split("_")[0] for k in ("capture_proof", "chains", "zone")
                  if part.get(k, {}).get("failure")), "proof"),
-            "K_top": float(Fraction(cap["breaks"][-1])) if cap else None})
+            "K_top": float(rational(cap["breaks"][-1])) if cap else None})
     return rows
 
 
@@ -78,7 +79,7 @@ def plot_proof_coverage(cert, path):
         if row["K_top"] is not None:
             right.plot([x0, x1], [row["K_top"]] * 2, style, color=COLOURS[row["status"]], lw=2.5)
     left.axhline(1, color="k", lw=0.5)
-    left.set_xlim(*(float(Fraction(v)) for v in cert["x"]))
+    left.set_xlim(*(float(rational(v)) for v in cert["x"]))
     ps = [v for row in coverage(cert) for v in row["xy"]]
     left.set_ylim(min(ps) - 0.002, max(ps) + 0.002)
     left.set_xlabel("$x_0$")
