@@ -12,9 +12,9 @@ Cases (wall and CPU time of the `eos-symbolic certify` commands, run as child pr
 - ``full`` (with ``--full``, 10 to 23 minutes on 2 cores): the whole box of Theorem 3.1's
   instance, x0 in [xcheck + 0.05, xcheck + 0.5], |x0 y0 - 1| in [1e-3, 5e-2], proved and
   re-checked on ``--processes`` processes. Target: proof and re-check within 30 minutes.
-- ``eta25`` (with ``--eta25``, about 3 minutes on 2 cores): the shipped eta = 1/25
-  instance, x0 in [xcheck + 0.05, xcheck + 0.4], |x0 y0 - 1| in [1e-3, 5e-2], two x chunks,
-  proved and re-checked on ``--processes`` processes.
+- ``eta25`` (with ``--eta25``, about 6 minutes on 2 cores): the shipped eta = 1/25
+  instance, the whole box x0 in [xcheck + 0.05, xcheck + 0.5], |x0 y0 - 1| in [1e-3, 5e-2],
+  nine x chunks, proved and re-checked on ``--processes`` processes.
 """
 import argparse
 import json
@@ -28,8 +28,8 @@ from pathlib import Path
 #: Per case: step size, start box and further options of `certify concentration`.
 CASES = {"small": ("1/100", "x=xcheck+0.05:xcheck+0.055,dxy=0.001:0.0015", []),
          "full": ("1/100", "x=xcheck+0.05:xcheck+0.5,dxy=0.001:0.05", []),
-         "eta25": ("1/25", "x=xcheck+0.05:xcheck+0.4,dxy=0.001:0.05",
-                   ["--dx", "1/250", "--chunks", "2"])}
+         "eta25": ("1/25", "x=xcheck+0.05:xcheck+0.5,dxy=0.001:0.05",
+                   ["--dx", "1/250", "--chunks", "9"])}
 
 
 def _timed(args):

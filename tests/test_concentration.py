@@ -133,7 +133,8 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
     assert one.valid and json.loads(report.read_text())["checks"] == one.checks
 
 
-@pytest.mark.parametrize("edit", ["drop zone cells", "tighten rho", "tighten limit",
+@pytest.mark.parametrize("edit", ["drop zone cells", "flatten ranks", "ranks dropped",
+                                  "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
                                   "another model", "exponent bomb", "zone below s = 0",
                                   "coarser layers", "growth near 1", "kappa not covered"])
@@ -142,8 +143,12 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
     part = cert["parts"][0]
     if edit == "drop zone cells":  # the outer layers, where the chains hand over
         cells = part["zone"]["cells"]
-        top = max(abs(k) for _, k in cells)
+        top = max(abs(c[1]) for c in cells)
         part["zone"]["cells"] = [c for c in cells if 2 * abs(c[1]) < top]
+    elif edit == "flatten ranks":  # rank 1 everywhere: the potential no longer falls
+        part["zone"]["cells"] = [[r, k, 1] for r, k, _ in part["zone"]["cells"]]
+    elif edit == "ranks dropped":  # a version 4 cell without its rank
+        part["zone"]["cells"] = [c[:2] for c in part["zone"]["cells"]]
     elif edit == "tighten rho":
         rho = Fraction(part["capture_proof"]["rho"])
         part["capture_proof"]["rho"] = str(1 - (1 - rho) * 10)
@@ -176,7 +181,7 @@ def test_dropped_zone_cells_are_found_in_worker_processes(small_certificate):
     over to them, or the zone)."""
     cert = copy.deepcopy(small_certificate)
     cells = cert["parts"][0]["zone"]["cells"]
-    top = max(abs(k) for _, k in cells)
+    top = max(abs(c[1]) for c in cells)
     cert["parts"][0]["zone"]["cells"] = [c for c in cells if 2 * abs(c[1]) < top]
     bad = recheck_certificate(cert, processes=2)
     failed = [c["check"] for c in bad.checks if not c["ok"]]
@@ -244,6 +249,30 @@ def test_a_band_cell_above_the_top_is_not_in_the_band():
     assert not above_band(K10, c, 0)((Fraction(-1), Fraction(1)), (Fraction(0), Fraction(1)))
 
 
+def test_eta_one_twenty_fifth_near_x_check_plus_half_needs_zone_rows_above_K():
+    """eta = 1/25, b > 0, at x_check + 0.5: orbits climb to ``|B|`` ~ 3.7, above K's top
+    (3.49, where the slow manifold stops being clean); far from the manifold just below the
+    top, V and s move together, so zone images climb above the top: the zone gets rows
+    there, whose layer 0 is not K but ranked cells riding down to it. Proved and
+    re-checked (about 30 s)."""
+    from eos_symbolic.cli.concentration import parse_box
+    eta = Fraction(1, 25)
+    x_range, parts = parse_box("x=xcheck+0.496:xcheck+0.5,xy=1.009:1.01", eta)
+    cert = prove_concentration((Fraction(1, 5), Fraction(1, 5)), x_range, parts,
+                               dx=Fraction(1, 250))
+    assert cert["status"] == "proved" and cert["claim_band"]["holds"]
+    part = cert["parts"][0]
+    top = Fraction(part["capture"]["breaks"][-1])
+    rows = [Fraction(r) for r in part["zone"]["rows"]]
+    above = [(r, k) for r, k, _ in part["zone"]["cells"] if rows[r] >= top]
+    assert rows[-1] > top and above and any(k == 0 for _, k in above)
+    assert recheck_certificate(cert).valid
+    # layer 0 above the top is not K: a certificate without those cells fails
+    part["zone"]["cells"] = [c for c in part["zone"]["cells"]
+                             if not (c[1] == 0 and rows[c[0]] >= top)]
+    assert not recheck_certificate(cert, fail_fast=True).valid
+
+
 def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence():
     from types import SimpleNamespace
 
@@ -255,7 +284,7 @@ def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence()
                      SimpleNamespace(certify=False), ev)
     assert ev["key"].startswith("proved at eta = 1/100, every start x0 in [10.0495, 10.0545]")
     assert "x0 y0 in [0.9985, 0.999] or [1.001, 1.0015]" in ev["key"]
-    assert "eta = 1/25, every start x0 in [5.04599, 5.39599], x0 y0 in [0.95, 0.999] or " \
+    assert "eta = 1/25, every start x0 in [5.04599, 5.49599], x0 y0 in [0.95, 0.999] or " \
            "[1.001, 1.05]" in ev["key"]
     assert ev["key"].endswith("; end values at simulable kappa")
     items = ev["proved_instances"]["instances"]
@@ -367,11 +396,11 @@ def test_zone_cells_too_wide_as_a_whole_are_proved_by_quarters(lam, proved):
                 (Fraction(2), Fraction(2)), Fraction(128, 1000))
     entry = [((Fraction(3, 100), Fraction(6, 100)), (Fraction(6, 10), Fraction(9, 10)))]
     whole = explore_zone(zone, entry, _ContractingMap(lam), split_depth=0)
-    assert whole.status == "failed" and "not below" in whole.failure["reason"]
+    assert whole.status == "failed" and "its own cell" in whole.failure["reason"]
     split = explore_zone(zone, entry, _ContractingMap(lam))
     assert split.status == ("proved" if proved else "failed")
-    if proved:
-        assert split.depth == 6 and (0, 6) in split.cells and (1, 1) in split.cells
+    if proved:  # ranks: the longest path to K, layer by layer
+        assert split.depth == 6 and (0, 6, 6) in split.cells and (1, 1, 1) in split.cells
 
 
 @pytest.mark.parametrize("sink, proved", [(0, True), (Fraction(1, 10), False)])
@@ -379,11 +408,12 @@ def test_orbits_sinking_into_finer_layers_are_refused_by_prover_and_recheck(sink
     """Layers t = 4^k / 1000 in the upper row, 2^k / 1000 in the lower one; V shrinks by 5
     per two-step, more than one layer of the upper row. An image that sinks into the lower
     row lands at a higher index there (V/5 = 2^(2k - 2.3) / 1000), so ``|layer|`` would not
-    fall: the prover fails, and the re-check refuses the cell, although every cell is
-    listed."""
+    fall: the re-check refuses the cell at the rank ``|layer|`` (the format before ranks),
+    although every cell is listed; the prover, whose ranks are longest paths, fails because
+    the orbits sink out of the bottom row."""
     from types import SimpleNamespace
 
-    from eos_symbolic.rigorous.recheck_cells import ZoneIndex, zone_cell_ok
+    from eos_symbolic.rigorous.recheck_zone import ZoneIndex, zone_cell_ok
     from eos_symbolic.rigorous.zone import Zone, explore_zone
     K = CaptureSet(1, (K10, K10), Frame(Fraction(0), Fraction(1, 1000), Fraction(0)),
                    (Fraction(0), Fraction(1)))
@@ -393,12 +423,15 @@ def test_orbits_sinking_into_finer_layers_are_refused_by_prover_and_recheck(sink
     entry = [((Fraction(3, 100), Fraction(6, 100)), (Fraction(8, 10), Fraction(9, 10)))]
     res = explore_zone(zone, entry, fmap)
     assert res.status == ("proved" if proved else "failed")
-    if not proved:
-        assert "not below" in res.failure["reason"]
-    every = [(r, k) for r in (0, 1) for n in (len(zone.edges[r]),) for k in range(1 - n, n)]
-    zi = ZoneIndex(None, dict(zone.to_dict(), cells=every))
+    if not proved:  # the ranks would be fine; the orbits sink out of the bottom row
+        assert "leaves the zone" in res.failure["reason"] and res.failure["below"]
+    # every cell listed at the rank |layer| (the format before ranks)
+    every = [[r, k] for r in (0, 1) for n in (len(zone.edges[r]),) for k in range(1 - n, n)
+             if k]
     part = SimpleNamespace(in_K=lambda v, s: max(map(abs, v)) <= Fraction(1, 1000),
-                           B_of=lambda s: s, s_of=lambda b: b, kappa=(K10, K10), chain=None)
+                           B_of=lambda s: s, s_of=lambda b: b, kappa=(K10, K10), chain=None,
+                           top=Fraction(1), ranked=False)
+    zi = ZoneIndex(part, dict(zone.to_dict(), cells=every))
 
     def image(box, frame):
         im = fmap.image(box, frame)
@@ -449,8 +482,9 @@ def test_zone_layer_zero_must_lie_in_K_at_both_ends_of_the_rows():
     the width at the bottom row but above it at the top is refused, as are rows below 0."""
     from types import SimpleNamespace
 
-    from eos_symbolic.rigorous.recheck_cells import zone_grid_ok
-    shrinking = SimpleNamespace(top=Fraction(4), width=lambda s: Fraction(1, 10) - s * s / 200)
+    from eos_symbolic.rigorous.recheck_zone import zone_grid_ok
+    shrinking = SimpleNamespace(top=Fraction(4), width=lambda s: Fraction(1, 10) - s * s / 200,
+                                ranked=False)
     layers = [Fraction(1, 20), Fraction(1, 10), Fraction(1, 5)]
     grid = SimpleNamespace(rows=[Fraction(1), Fraction(2), Fraction(3)],
                            edges=[list(layers), list(layers)])

@@ -10,7 +10,8 @@ within $0 < V \le$ `V_HANDOFF` (preferably still on the side it comes from: the 
 box that straddles the manifold holds spurious points on the other side, so such a box is
 handed over only once ``|V|`` <= `V_HANDOFF` on both sides) and below K's top, where the
 approach zone (`zone`) takes over; a box above K's top (the peak of a climb) goes on, its
-next images descend. A box whose image is not enclosed is cut in two, both halves go on,
+next images descend. Just below the top the reach shrinks (`handoff_reach`): across the
+manifold s moves with V, so a box far from it there would climb high above the top. A box whose image is not enclosed is cut in two, both halves go on,
 and so is a box below K's top that straddles the manifold without handing over (`_rides`:
 across the manifold its (A, B) hull cannot shrink, so it would ride along it). Each cut is
 recorded with its place (`cut_point`), so that a re-check cuts where the prover did.
@@ -38,6 +39,8 @@ from .intervals import ball
 RAW = Frame(raw=True)
 #: ``|V|`` within which a chain hands its box to the approach zone.
 V_HANDOFF = Fraction(3)
+#: ``|V|`` up to which a box just below K's top may be handed to the zone.
+V_NEAR = Fraction(1, 4)
 #: Relative inflation of a hand-off box (its widths, each side).
 HANDOFF_MARGIN = Fraction(1, 20)
 
@@ -103,7 +106,17 @@ class ChainResult:
     failure: dict = None
 
 
-def _chain(fmap, box, K, budget, depth, out):
+def handoff_reach(K, vs, climb):
+    """``|V|`` up to which a (V, s) box may be handed to the zone: `V_HANDOFF`, less near K's
+    top, where across the manifold s moves with V (``|ds''/dV|`` about `climb`): a box far
+    from the manifold just below the top would climb high above it (the zone's rows above
+    the top take the little climbs, from ``|V|`` <= `V_NEAR`)."""
+    if not climb:
+        return V_HANDOFF
+    return min(V_HANDOFF, max(V_NEAR, (K.s_top - vs[1][1]) / Fraction(climb)))
+
+
+def _chain(fmap, box, K, budget, depth, out, climb=None):
     """Iterate the (A, B, kappa) `box`; returns its tree, appends hand-offs to `out`."""
     for n in range(budget + 1):
         vs = inflate(to_zone(fmap, box, K))
@@ -111,7 +124,8 @@ def _chain(fmap, box, K, budget, depth, out):
             return [n, "K"]
         # above K's top (the peak of a climb) the box goes on: its next images descend
         below = vs[1][1] <= K.s_top
-        if below and vs[0][1] <= V_HANDOFF and (0 < vs[0][0] or -vs[0][0] <= V_HANDOFF):
+        reach = handoff_reach(K, vs, climb)
+        if below and vs[0][1] <= reach and (0 < vs[0][0] or -vs[0][0] <= reach):
             out.append(vs)
             return [n, "zone"]
         im = None if below and _rides(vs) else fmap.corner_image(box, RAW)
@@ -130,7 +144,7 @@ def _chain(fmap, box, K, budget, depth, out):
         m = cut_point(lo, hi)
         return [n, ["AB"[axis], str(m)] + [
             _chain(fmap, [r if i != axis else part for i, r in enumerate(box)], K,
-                   budget - n, depth - 1, out) for part in ((lo, m), (m, hi))]]
+                   budget - n, depth - 1, out, climb) for part in ((lo, m), (m, hi))]]
     raise EosError(f"chain: no hand-off within the step budget (box {_text(box)})")
 
 
@@ -155,14 +169,28 @@ def _text(box):
     return ", ".join(f"[{float(lo):.6g}, {float(hi):.6g}]" for lo, hi in box)
 
 
-def run_chains(starts, K, kappa_range, fmap, budget=6000, depth=12, progress=None):
-    """Chains from the start enclosures ((A range), (B range)) to K or the zone."""
+def run_chains(starts, K, kappa_range, fmap, budget=6000, depth=16, progress=None,
+               climb=None):
+    """Chains from the start enclosures ((A range), (B range)) to K or the zone (hand-offs
+    near K's top as far as `handoff_reach` lets)."""
     t0 = time.perf_counter()
     res = ChainResult("proved")
     for i, (A_, B_) in enumerate(starts):
+        box = [A_, B_, tuple(kappa_range)]
         try:
-            res.trees.append(_chain(fmap, [A_, B_, tuple(kappa_range)], K, budget, depth,
-                                    res.handoffs))
+            out = []
+            try:
+                tree = _chain(fmap, box, K, budget, depth, out, climb)
+            except EosError:
+                if not climb:
+                    raise
+                # a wide box near the top may keep straddling the manifold below the
+                # restricted reach: it goes to the zone as before, whose rows above the
+                # top take its climb
+                out = []
+                tree = _chain(fmap, box, K, budget, depth, out)
+            res.trees.append(tree)
+            res.handoffs += out
         except EosError as exc:
             res.status, res.failure = "failed", {"piece": i, "reason": str(exc)}
             break

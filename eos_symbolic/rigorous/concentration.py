@@ -38,11 +38,12 @@ from .chains import V_HANDOFF, run_chains, start_boxes
 from .frames import bounds
 from .intervals import ball
 from .scaled_map import ScaledTwoStep, float_two_step
-from .zone import S_DRIFT, design_zone, explore_zone
+from .zone import S_DRIFT, design_zone, explore_zone, manifold_drift
 
-#: Certificate format (3: chain trees record their cut points); checkpoints of parts are
-#: keyed by it too, so a part saved in another format is proved again.
-FORMAT = 3
+#: Certificate format (3: chain trees record their cut points; 4: zone cells carry their
+#: ranks, zone rows above K's top); checkpoints of parts are keyed by it too, so a part
+#: saved in another format is proved again.
+FORMAT = 4
 
 
 def gap_expression(model="four-scalar"):
@@ -163,7 +164,8 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
         return record
     fmap = ScaledTwoStep(model)
     with fmap.bound(dps):
-        ch = run_chains(starts, K, kappa_range, fmap,
+        climb = max(manifold_drift(K, K.s_top, k, model)[1] for k in set(kappa_range))
+        ch = run_chains(starts, K, kappa_range, fmap, climb=decimal(Fraction(climb), 3, up=True),
                         progress=lambda i, n, st: log(f"  chains: {i}/{n} pieces, {st} "
                                                       "two-steps") if i % 500 == 0 else None)
         record["chains"] = {"status": ch.status, "trees": ch.trees, "steps": ch.steps,
@@ -177,10 +179,10 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
             # below the hand-offs, and a zone whose bottom row is left below all the same
             # is rebuilt from a lower bottom
             s_lo = Fraction(9, 10) * min(h[1][0] for h in ch.handoffs)
-            drift = S_DRIFT
-            for _ in range(6):
+            drift, s_hi = S_DRIFT, None
+            for _ in range(8):
                 zone = design_zone(K, s_lo, V_HANDOFF * Fraction(11, 10), min(kappa_range),
-                                   drift=drift)
+                                   drift=drift, s_hi=s_hi, model=model)
                 zp = explore_zone(zone, ch.handoffs, fmap,
                                   progress=lambda c, q, n: log(f"  zone: {c} cells done, "
                                                                f"{q} queued"))
@@ -190,6 +192,14 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
                     s_lo = decimal(s_lo * Fraction(4, 5), 4, up=False)
                     log(f"  zone: an image sinks below the bottom row s = "
                         f"{float(zone.rows[0])}; rebuilt lower")
+                elif zp.failure.get("above"):
+                    # across the manifold V and s move together: far from it near K's top
+                    # an image climbs above the top; rows above the top take it
+                    top, climb = zone.rows[-1], Fraction(zp.failure["image_s"][1])
+                    s_hi = decimal(max(top + max((top - K.s_top) / 2, Fraction(1, 50)),
+                                       climb + (climb - K.s_top) / 4), 4, up=True)
+                    log(f"  zone: an image climbs above s = {float(top)}; rows added up to "
+                        f"{float(s_hi)}")
                 elif drift is not None:
                     drift = None
                     log("  zone: layers coarser at larger s fail; rebuilt with one growth")

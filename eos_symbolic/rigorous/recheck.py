@@ -14,8 +14,9 @@ claim is checked from the certificate's raw data:
   rho and C);
 - the chains: replayed from each piece's chart image with their recorded steps and
   bisections; each ends inside K or inside listed zone cells;
-- the zone: layer 0 lies in K; each listed cell's image lies in K or meets only listed
-  cells of smaller ``|layer|``;
+- the zone: layer 0 lies in K on the rows up to K's top; each listed cell's image lies
+  in K or meets only listed cells of smaller rank (the claimed ranks; before version 4,
+  the rank is ``|layer|``);
 - the limit interval and the sharpness gap: recomputed from K's frame and the exact
   sharpness on the minima, and inside the claimed intervals.
 
@@ -42,14 +43,13 @@ from .recheck_band import recheck_bands
 from .recheck_cells import (
     Part,
     Worker,
-    ZoneIndex,
     part_tasks,
     rational,
     run_task,
     start_worker,
-    zone_grid_ok,
 )
 from .recheck_program import Program, centred_values, exact_bounds
+from .recheck_zone import ZoneIndex, zone_grid_ok
 
 
 @dataclass
@@ -124,10 +124,11 @@ def _recheck(cert, rep, prec, progress, processes):
     if cert.get("kind") != "concentration" or cert.get("status") != "proved":
         rep.add("certificate", False, "not a proved concentration certificate")
         return
-    # version 1: one list of zone layer edges for all rows; 2: chain trees cut at midpoints
-    if cert.get("version") not in (2, 3):
+    # version 1: one list of zone layer edges for all rows; 2: chain trees cut at midpoints;
+    # 3: cut points recorded; 4: ranked zone cells, rows above K's top
+    if cert.get("version") not in (2, 3, 4):
         rep.add("certificate", False, f"format version {str(cert.get('version'))[:20]!r}, "
-                "expected 2 or 3 (prove it again)")
+                "expected 2, 3 or 4 (prove it again)")
         return
     model = cert.get("model", "four-scalar")
     if model != "four-scalar":  # the concentration proofs are of the paper's model only

@@ -5,9 +5,6 @@ batches (`part_tasks`), in this process or in worker processes: each batch rebui
 needs from the certificate's raw data and the independent map `recheck_map.TwoStepRecheck`,
 and reports the first item that fails.
 """
-import bisect
-import math
-import re
 from fractions import Fraction
 
 import sympy as sp
@@ -17,7 +14,8 @@ from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
 from ..symbolic.symbols import kappa, x
 from .recheck_map import TwoStepRecheck
-from .recheck_program import Program, exact_bounds, interval, natural_values, num
+from .recheck_program import Program, exact_bounds, interval, natural_values, num, rational
+from .recheck_zone import ZoneIndex, covered_by_zone, zone_cell_ok
 
 #: Items per batch of `part_tasks`: a chain replays tens of two-steps, a cell one or a few
 #: images, so batches take comparable times (and progress comes every few seconds).
@@ -26,17 +24,6 @@ BATCH = {"chains": 250, "capture": 4000, "zone": 4000}
 #: Deepest bisection a cell code may ask for (the provers stop at 16).
 MAX_DEPTH = 40
 
-_RATIONAL = re.compile(r"-?[0-9]{1,600}(/[0-9]{1,600})?")
-
-
-def rational(v):
-    """An exact rational of the certificate: an integer or a ``p/q`` string of bounded
-    length (a hostile file's ``1e999999999`` would make `Fraction` compute a huge power)."""
-    if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10 ** 600:
-        return Fraction(v)
-    if isinstance(v, str) and _RATIONAL.fullmatch(v):
-        return Fraction(v)
-    raise ValueError(f"expected an exact rational 'p/q', got {str(v)[:40]!r}")
 
 
 def frame_of(d):
@@ -73,7 +60,9 @@ class Part(Signed):
             self.name += f" kappa from {float(self.kappa[0]):.10f}"
         self.xs = [rational(v) for v in part["breaks"]["x"]]
         self.ps = [rational(v) for v in part["breaks"]["xy"]]
-        self.cuts = int(cert.get("version") == 3)  # chain trees record their cut points
+        # chain trees record their cut points (3, 4); zone cells carry ranks (4)
+        self.cuts = int(cert.get("version") in (3, 4))
+        self.ranked = cert.get("version") == 4
 
     def width(self, s):
         return self.frame["d0"] + self.frame["d2"] * s * s
@@ -150,108 +139,6 @@ def cell_ok(tm, part, z, s, accept, depth=3, k=None):
     # a cell on b = 0 first keeps s whole: there the factor B^2 of Z'' - Z is taken out
     # exactly, which its upper half would lose (either cover proves the cell)
     return (covered((s,)) or covered(halves)) if s[0] == 0 else covered(halves)
-
-
-#: Bounds on the zone grid a certificate may ask for (a hostile growth near 1 would
-#: otherwise ask for endless layers).
-MAX_LAYERS, MAX_EDGES = 20_000, 5_000_000
-
-
-def _log(q):
-    return math.log(q.numerator) - math.log(q.denominator)
-
-
-def layer_edges(base, growth, v_max):
-    """Layer edges of a row: $t_0$ = `base`, $t_k = \\lceil 10^{12} t_{k-1} g \\rceil / 10^{12}$
-    until $t_k \\ge v_{max}$; refused (ValueError) unless $0 < t_0 < v_{max}$, g > 1 and at
-    most `MAX_LAYERS` layers are asked for."""
-    if not (0 < base < v_max and growth > 1):
-        raise ValueError("zone: need 0 < base < v_max and growths above 1")
-    if _log(v_max) - _log(base) > MAX_LAYERS * _log(growth):
-        raise ValueError(f"zone: more than {MAX_LAYERS} layers in a row")
-    edges = [base]
-    while edges[-1] < v_max:
-        edges.append(Fraction(math.ceil(edges[-1] * growth * 10 ** 12), 10 ** 12))
-    return edges
-
-
-class ZoneIndex:
-    """The zone's grid: rows, and per row the layer edges $t_{r,0} < t_{r,1} < \\dots$
-    (`layer_edges`, from the row's growth)."""
-
-    def __init__(self, part, zd):
-        self.rows = [rational(v) for v in zd["rows"]]
-        base, v_max = rational(zd["base"]), rational(zd["v_max"])
-        growths = [rational(g) for g in zd["growths"]]
-        self.edges, total = [], 0
-        for g in growths:
-            self.edges.append(layer_edges(base, g, v_max))
-            total += len(self.edges[-1])
-            if total > MAX_EDGES:
-                raise ValueError(f"zone: more than {MAX_EDGES} layer edges")
-        self.cells = {tuple(c) for c in zd["cells"]}
-
-    def layer(self, v, r):
-        edges = self.edges[r]
-        k = bisect.bisect_left(edges, abs(v))
-        return None if k >= len(edges) else (k if v > 0 else -k)
-
-    def meeting(self, v, s):
-        if s[0] < self.rows[0] or s[1] > self.rows[-1]:
-            return None
-        i = max(bisect.bisect_right(self.rows, s[0]) - 1, 0)
-        j = min(bisect.bisect_left(self.rows, s[1]), len(self.rows) - 1)
-        out = []
-        for r in range(i, max(j, i + 1)):
-            lo, hi = self.layer(v[0], r), self.layer(v[1], r)
-            if lo is None or hi is None:
-                return None
-            out += [(r, k) for k in range(lo, hi + 1)]
-        return out
-
-    def box(self, r, k):
-        s = (self.rows[r], self.rows[r + 1])
-        lo, hi = self.edges[r][abs(k) - 1], self.edges[r][abs(k)]
-        return ((lo, hi) if k > 0 else (-hi, -lo)), s
-
-
-def zone_grid_ok(part, zi):
-    """Increasing rows in [0, K's top], one list of increasing layer edges per row, and
-    layer 0 ($|V| \\le t_{r,0}$) inside K on its row: $t_{r,0}$ at most K's width
-    $d_0 + d_2 s^2$ at both ends of the row (the width is monotone in s >= 0, whatever the
-    sign of $d_2$)."""
-    rows, edges = zi.rows, zi.edges
-    return (len(edges) == len(rows) - 1
-            and all(p < q for p, q in zip(rows, rows[1:]))
-            and 0 <= rows[0] and rows[-1] <= part.top
-            and all(0 < e[0] <= min(part.width(lo), part.width(hi))
-                    and all(p < q for p, q in zip(e, e[1:]))
-                    for e, lo, hi in zip(edges, rows, rows[1:])))
-
-
-def covered_by_zone(zi, part, v, s, below=None):
-    if part.in_K(v, s):
-        return True
-    cells = zi.meeting(v, s) if zi else None
-    return cells is not None and all(
-        c[1] == 0 or (c in zi.cells and (below is None or abs(c[1]) < below)) for c in cells)
-
-
-def zone_cell_ok(tm, part, zi, v, s, layer, depth=2, k=None):
-    """The image of the zone box v x s (and kappa range `k`, default the part's) lies in K
-    or in listed cells below `layer`; a box that fails is cut into quarters (and halves
-    in kappa), up to `depth` times."""
-    k = k or part.kappa
-    im = tm.image([v, part.B_of(s), k], part.chain)
-    if im is not None and im[4] and covered_by_zone(zi, part, im[0], part.s_of(im[1]), below=layer):
-        return True
-    if depth == 0:
-        return False
-    vm, sm, km = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2, (k[0] + k[1]) / 2
-    ks = ((k[0], km), (km, k[1])) if k[0] < k[1] else (k,)
-    return all(zone_cell_ok(tm, part, zi, vv, ss, layer, depth - 1, kk)
-               for vv in ((v[0], vm), (vm, v[1])) for ss in ((s[0], sm), (sm, s[1]))
-               for kk in ks)
 
 
 def to_chain(tm, part, box):
@@ -362,7 +249,7 @@ class Worker:
             else:
                 for j in range(lo, hi):
                     r, k = zone[j]
-                    if not zone_cell_ok(self.tm, P, zi, *zi.box(r, k), abs(k)):
+                    if not zone_cell_ok(self.tm, P, zi, *zi.box(r, k), zi.cells[(r, k)]):
                         return j
         return None
 

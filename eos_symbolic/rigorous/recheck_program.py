@@ -3,6 +3,7 @@ for `recheck`: `Program` turns expressions into generated Python, one line per o
 the output of `sympy.cse`, run on duals (`Dual`: value and gradient) or on plain
 python-flint balls; no symbolic differentiation, no code shared with the prover.
 """
+import re
 from fractions import Fraction
 
 import sympy as sp
@@ -37,6 +38,19 @@ def exact_bounds(v):
         return Fraction(int(man)) * Fraction(2) ** int(exp)
     m, r = dy(v.mid()), dy(v.rad())
     return m - r, m + r
+
+
+_RATIONAL = re.compile(r"-?[0-9]{1,600}(/[0-9]{1,600})?")
+
+
+def rational(v):
+    """An exact rational of the certificate: an integer or a ``p/q`` string of bounded
+    length (a hostile file's ``1e999999999`` would make `Fraction` compute a huge power)."""
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 10 ** 600:
+        return Fraction(v)
+    if isinstance(v, str) and _RATIONAL.fullmatch(v):
+        return Fraction(v)
+    raise ValueError(f"expected an exact rational 'p/q', got {str(v)[:40]!r}")
 
 
 class Dual:

@@ -3,19 +3,22 @@
 In the coordinates (V, s) of `CaptureSet.chain_frame` ($V = U - U_0 - \\psi(B)$, $s = |B|$;
 the slow manifold is near V = 0) the zone is cut into rows $[S_r, S_{r+1}]$ and, in each row,
 layers by distance from the manifold: layer 0 is $|V| \\le t_0 = \\delta_0$ (with $\\delta_0$
-K's width at the lowest row, so layer 0 lies in the capture set K), layer $\\pm k$ is
-$\\pm V \\in [t_{r,k-1}, t_{r,k}]$, $t_{r,k} \\approx \\delta_0 g_r^k$ (`next_edge`) up to
-$|V| \\ge v_{max}$. The growth $g_r > 1$ stays below the inverse of the
+K's width at the lowest row, so in the rows up to K's top layer 0 lies in the capture set K),
+layer $\\pm k$ is $\\pm V \\in [t_{r,k-1}, t_{r,k}]$, $t_{r,k} \\approx \\delta_0 g_r^k$
+(`next_edge`) up to $|V| \\ge v_{max}$. The growth $g_r > 1$ stays below the inverse of the
 contraction $|1 - 32\\kappa^4 s^2|$ of V per two-step (C9 linearised across the parabola), and
-rises with s slowly enough that the drift of s does not undo it (`design_zone`).
+rises with s slowly enough that the drift of s does not undo it (`design_zone`). Rows above
+K's top (thinner than the drift of s along the manifold per two-step) take the images that
+climb: across the manifold V and s move together, so a cell far from it near K's top maps
+above the top.
 
-**Claim.** If the image enclosure of every listed cell (`ScaledTwoStep.image`; of each of
-its quarters, or their quarters, where the cell's is too wide) lies in K or meets only listed
-cells of strictly smaller ``|layer|`` (layer 0 counts as K), every orbit entering the listed
-cells reaches K within M two-steps (M the largest ``|layer|`` listed): ``|layer|`` is a
-strictly decreasing potential, whatever the rows, so there are no cycles.
-
-`explore_zone` lists the cells met by the entry boxes and, breadth first, by images.
+**Claim.** Give every listed cell a rank $n \\ge 1$ (K has rank 0; so has layer 0 of a row
+up to K's top). If the image enclosure of every listed cell (`ScaledTwoStep.image`; of each
+of its quarters, or their quarters, where the cell's is too wide) lies in K or meets only
+cells of smaller rank, every orbit entering the listed cells reaches K within M two-steps,
+M the largest rank: the rank is a strictly decreasing potential. `explore_zone` lists the
+cells met by the entry boxes and, breadth first, by images, and ranks them by the longest
+path to K in the graph of the images (`rank_cells`); a cycle fails the proof.
 """
 import bisect
 import math
@@ -26,6 +29,7 @@ from fractions import Fraction
 
 from ..errors import EosError
 from .capture import decimal
+from .scaled_map import float_two_step
 
 #: Relative drift of s per two-step and per unit of ``|V|`` in the zone (float64 orbits at
 #: eta = 1/100: at most 0.001); it sets how fast the growth may rise with s.
@@ -57,6 +61,11 @@ class Zone:
             while edges[-1] < self.v_max:
                 edges.append(next_edge(edges[-1], g))
             self.edges.append(edges)
+
+    def in_K(self, cell):
+        """Does the cell (r, k) count as K? Layer 0 of a row up to K's top."""
+        r, k = cell
+        return k == 0 and self.rows[r + 1] <= self.K.s_top
 
     def cell(self, r, k):
         """The (V, s) box of cell (r, k)."""
@@ -103,9 +112,24 @@ def _contraction_margin(kappa_value, s):
     return 1 - abs(1 - 32 * float(kappa_value) ** 4 * s * s)
 
 
-def design_zone(K, s_lo, v_max, kappa_value, floor=Fraction(4, 5), drift=S_DRIFT):
+def manifold_drift(K, s, kappa_value, model="four-scalar", dv=1e-4):
+    """Float64 fall of s in one two-step from the frame's manifold point at height s, and
+    how fast the image's s changes with V there, ``|ds''/dV|`` (numerics that size the rows
+    above K's top and the hand-offs below it)."""
+    f, k = K.frame, Fraction(kappa_value)
+    B = K.sign * Fraction(s)
+    two = float_two_step(model, float(k))
+    U = float(f.origin + f.psi_exact(B, k))
+    s2, s3 = (abs(two(U + e, float(B))[1]) for e in (0.0, dv))
+    return float(s) - s2, abs(s3 - s2) / dv
+
+
+def design_zone(K, s_lo, v_max, kappa_value, floor=Fraction(4, 5), drift=S_DRIFT, s_hi=None,
+                model="four-scalar"):
     r"""Rows from `floor` * `s_lo` to K's top, heights $\min(0.015, 0.0015 s)$ (the wrapping
-    of the mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1).
+    of the mean-value form, like $s^2 h^2$, stays below the contraction margin at layer 1),
+    and on to `s_hi` (if above the top) in rows of 2/5 of the `manifold_drift` at the top,
+    so that near the manifold an image falls to lower rows; they keep the top row's growth.
 
     Growth: $\ln g_r = L(S_r)$ with $L = \ln(1 + m(s_{lo})/2)$ up to `s_lo`, m the
     `_contraction_margin` (so $(1 - m) g < 1$ down to $s \approx s_{lo}/\sqrt 2$: the rows below
@@ -144,13 +168,25 @@ def design_zone(K, s_lo, v_max, kappa_value, floor=Fraction(4, 5), drift=S_DRIFT
             L = min(cap, 1 / inv if inv > 0 else math.inf)
             g = max(g_lo, decimal(Fraction(math.exp(L)), digits, up=False))
         growths.append(g)
-    return Zone(K, tuple(rows), base, tuple(reversed(growths)), Fraction(v_max))
+    growths.reverse()
+    if s_hi is not None and s_hi > K.s_top:
+        fall = manifold_drift(K, K.s_top, kappa_value, model)[0]
+        if not fall > 0:
+            raise EosError(f"zone: s does not fall along the manifold at K's top "
+                           f"{float(K.s_top)}")
+        h = decimal(Fraction(0.4 * fall), 3, up=False)
+        s = K.s_top
+        while s < s_hi:
+            s += h
+            rows.append(s)
+            growths.append(growths[-1])
+    return Zone(K, tuple(rows), base, tuple(growths), Fraction(v_max))
 
 
 @dataclass
 class ZoneProof:
-    """Outcome of `explore_zone`: status, the zone, the listed cells, images computed, the
-    largest ``|layer|`` (bound on the two-steps to K), seconds, failure."""
+    """Outcome of `explore_zone`: status, the zone, the listed cells ``(r, k, rank)``, images
+    computed, the largest rank (bound on the two-steps to K), seconds, failure."""
 
     status: str
     zone: Zone
@@ -161,80 +197,126 @@ class ZoneProof:
     failure: dict = None
 
 
+def rank_cells(targets):
+    """Ranks from the graph ``cell -> cells its image meets`` (K left out): 1 + the largest
+    rank of the targets (longest path to K, Kahn's order); cells on or leading to a cycle
+    get none. Returns (ranks, cells without a rank)."""
+    waiting = {c: len(ts) for c, ts in targets.items()}
+    sources = {c: [] for c in targets}
+    for c, ts in targets.items():
+        for d in ts:
+            sources[d].append(c)
+    rank = {c: 1 for c, n in waiting.items() if n == 0}
+    queue = deque(rank)
+    while queue:
+        d = queue.popleft()
+        for c in sources[d]:
+            rank[c] = max(rank.get(c, 1), rank[d] + 1)
+            waiting[c] -= 1
+            if waiting[c] == 0:
+                queue.append(c)
+    # a cell whose targets are not all ranked has a tentative rank only: drop it
+    final = {c: r for c, r in rank.items() if waiting[c] == 0}
+    return final, sorted(c for c in targets if c not in final)
+
+
+def _cycle(targets, unranked):
+    """A few cells of a cycle among the unranked ones (to report), by walking targets."""
+    left, c, seen = set(unranked), unranked[0], {}
+    while c not in seen:
+        seen[c] = len(seen)
+        c = next(d for d in targets[c] if d in left)
+    return list(seen)[seen[c]:][:6]
+
+
 def explore_zone(zone, entries, fmap, progress=None, split_depth=2):
-    """List and prove the cells met by the `entries` ((v, s) boxes in the chain frame) and
-    by their images (see the module docstring); `fmap` a bound `ScaledTwoStep`. A cell whose
-    image is too wide is cut into quarters (V and s halved), each mapped on its own, down to
-    `split_depth` levels (the claim holds for each piece, hence for the cell)."""
+    """List, prove and rank the cells met by the `entries` ((v, s) boxes in the chain frame)
+    and by their images (see the module docstring); `fmap` a bound `ScaledTwoStep`. A cell
+    whose image meets cells no nearer the manifold (or, in a lower row, farther) is cut
+    into quarters (V and s halved), each mapped on its own, down to `split_depth` levels;
+    the targets of the pieces are the cell's."""
     t0 = time.perf_counter()
     K = zone.K
     frame = K.chain_frame()
-    listed, queue, count, done = set(), deque(), 0, 0
+    targets, queue, count, done = {}, deque(), 0, 0
 
-    def targets(v, s, below=None):
-        """Listed-to-be cells met by the box v x s (layer 0 is in K), or the reason why not."""
+    def meeting(v, s):
+        """Cells met by the box v x s, without those in K, or the reason why not."""
         cells = zone.cells_meeting(v, s)
         if cells is None:
             return None, f"box V [{float(v[0])}, {float(v[1])}], s [{float(s[0])}, " \
                          f"{float(s[1])}] leaves the zone"
-        cells = [c for c in cells if c[1] != 0]
-        for c in cells:
-            if below is not None and abs(c[1]) >= below:
-                return None, f"image meets layer {c[1]} (not below {below}) in row {c[0]}"
-        return cells, None
+        return [c for c in cells if not zone.in_K(c)], None
 
     def enlist(cells):
         for c in cells:
-            if c not in listed:
-                listed.add(c)
+            if c not in targets:
+                targets[c] = None
                 queue.append(c)
 
     def failed(info):
-        return ZoneProof("failed", zone, sorted(listed), count, 0, time.perf_counter() - t0,
-                         info)
+        cells = sorted(targets)
+        return ZoneProof("failed", zone, cells, count, 0, time.perf_counter() - t0, info)
 
-    def prove_box(v, s, layer, depth):
-        """Cells the image of v x s meets (all below `layer`), or (None, reason, sinks)."""
+    def prove_box(cell, v, s, depth):
+        """Cells the image of v x s meets, or (None, reason, None or ("below" / "above",
+        the image's s range))."""
         nonlocal count
         im = fmap.image([v, s if K.sign > 0 else (-s[1], -s[0]), tuple(K.kappa)], frame)
         count += 1
-        why, sinks = "image not enclosed", False
+        cells, why, leaves = None, "image not enclosed", None
         if im.finite and im.chart:
-            s2 = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
-            if K.contains(im.Z, s2):
-                return [], None, False
-            cells, why = targets(im.Z, s2, below=layer)
-            if why is None:
-                return cells, None, False
-            sinks = s2[0] < zone.rows[0]
-        if depth == 0 or sinks:
-            return None, why, sinks
+            v2, s2 = im.Z, (im.B if K.sign > 0 else (-im.B[1], -im.B[0]))
+            if K.contains(v2, s2):
+                return [], None, None
+            cells, why = meeting(v2, s2)
+            r, k = cell
+            if cells is not None and all(abs(d) < abs(k) or (q < r and abs(d) <= abs(k))
+                                         for q, d in cells):
+                return cells, None, None
+            leaves = "below" if s2[0] < zone.rows[0] else "above" if s2[1] > zone.rows[-1] \
+                else None
+        if depth == 0 or leaves:
+            if cells is not None and cell not in cells:
+                return cells, None, None
+            return None, why or "image meets its own cell", leaves and (leaves, s2)
         vm, sm = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2
-        out = []
+        out = set()
         for vv in ((v[0], vm), (vm, v[1])):
             for ss in ((s[0], sm), (sm, s[1])):
-                cells, why, sinks = prove_box(vv, ss, layer, depth - 1)
+                cells, why, leaves = prove_box(cell, vv, ss, depth - 1)
                 if cells is None:
-                    return None, why, sinks
-                out.extend(cells)
-        return out, None, False
+                    return None, why, leaves
+                out.update(cells)
+        return sorted(out), None, None
 
     for v, s in entries:
         if not K.contains(v, s):
-            cells, why = targets(v, s)
+            cells, why = meeting(v, s)
             if why:
                 return failed({"entry": why})
             enlist(cells)
     while queue:
-        r, k = queue.popleft()
-        v, s = zone.cell(r, k)
+        cell = queue.popleft()
+        v, s = zone.cell(*cell)
         done += 1
         if progress and done % 5000 == 0:
-            progress(done, len(queue), len(listed))
-        cells, why, sinks = prove_box(v, s, abs(k), split_depth)
+            progress(done, len(queue), len(targets))
+        cells, why, leaves = prove_box(cell, v, s, split_depth)
         if cells is None:
-            return failed({"cell": [r, k], "box": [[str(x) for x in v], [str(x) for x in s]],
-                           "reason": why, "below": sinks})
+            where, s2 = leaves or (None, None)
+            return failed({"cell": list(cell), "box": [[str(x) for x in v],
+                                                        [str(x) for x in s]],
+                           "reason": why, "below": where == "below",
+                           "above": where == "above",
+                           "image_s": [str(x) for x in s2] if s2 else None})
+        targets[cell] = cells
         enlist(cells)
-    depth = max((abs(k) for _, k in listed), default=0)
-    return ZoneProof("proved", zone, sorted(listed), count, depth, time.perf_counter() - t0)
+    rank, unranked = rank_cells(targets)
+    if unranked:
+        return failed({"reason": f"{len(unranked)} cells lead to a cycle of images, e.g. "
+                                 f"{_cycle(targets, unranked)}", "below": False,
+                       "above": False})
+    cells = sorted((r, k, rank[(r, k)]) for r, k in targets)
+    return ZoneProof("proved", zone, cells, count, max(rank.values(), default=0),
+                     time.perf_counter() - t0)
