@@ -134,3 +134,16 @@ def test_hand_offs_near_the_top_are_limited_to_boxes_near_the_manifold():
     assert handoff_reach(K, box(Fraction(3489, 1000)), climb) == V_NEAR
     mid = handoff_reach(K, box(Fraction(345, 100)), climb)
     assert V_NEAR < mid < V_HANDOFF and mid == Fraction(4, 100) / climb
+
+
+@pytest.mark.parametrize("ranked", [True, False])
+def test_rows_above_the_top_only_in_ranked_certificates(ranked):
+    """Before ranks, layer 0 counted as K in every row: rows above K's top are refused
+    there; with ranks they are allowed, and their layer 0 need not fit K's width."""
+    part = SimpleNamespace(top=Fraction(1), ranked=ranked, width=lambda s: Fraction(1, 1000))
+    layers = [Fraction(1, 1000), Fraction(1, 100)]
+    grid = SimpleNamespace(rows=[Fraction(1, 2), Fraction(1), Fraction(11, 10)],
+                           edges=[list(layers), [Fraction(1, 500), Fraction(1, 100)]])
+    assert zone_grid_ok(part, grid) == ranked
+    grid.edges[0][0] = Fraction(1, 500)  # below the top layer 0 must still lie in K
+    assert not zone_grid_ok(part, grid)
