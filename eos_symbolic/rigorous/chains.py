@@ -11,9 +11,10 @@ box that straddles the manifold holds spurious points on the other side, so such
 handed over only once ``|V|`` <= `V_HANDOFF` on both sides) and below K's top, where the
 approach zone (`zone`) takes over; a box above K's top (the peak of a climb) goes on, its
 next images descend. Just below the top the reach shrinks (`handoff_reach`): across the
-manifold s moves with V, so a box far from it there would climb high above the top. A box whose image is not enclosed is cut in two, both halves go on,
-and so is a box below K's top that straddles the manifold without handing over (`_rides`:
-across the manifold its (A, B) hull cannot shrink, so it would ride along it). Each cut is
+manifold s moves with V, so a box far from it there would climb high above the top. A box
+whose image is not enclosed is cut in two, both halves go on, and so is a box below K's top
+that straddles the manifold without handing over (`_rides`: across the manifold its (A, B)
+hull cannot shrink, so it would ride along it). Each cut is
 recorded with its place (`cut_point`), so that a re-check cuts where the prover did.
 
 The start set $\{x \in [x_0, x_1],\ xy \in [p_0, p_1]\}$ (one sign of $xy - 1$, x > y > 0) is

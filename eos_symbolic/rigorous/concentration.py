@@ -164,8 +164,9 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
         return record
     fmap = ScaledTwoStep(model)
     with fmap.bound(dps):
-        climb = max(manifold_drift(K, K.s_top, k, model)[1] for k in set(kappa_range))
-        ch = run_chains(starts, K, kappa_range, fmap, climb=decimal(Fraction(climb), 3, up=True),
+        climb = decimal(Fraction(max(manifold_drift(K, K.s_top, k, model)[1]
+                                     for k in set(kappa_range))), 3, up=True)
+        ch = run_chains(starts, K, kappa_range, fmap, climb=climb,
                         progress=lambda i, n, st: log(f"  chains: {i}/{n} pieces, {st} "
                                                       "two-steps") if i % 500 == 0 else None)
         record["chains"] = {"status": ch.status, "trees": ch.trees, "steps": ch.steps,
@@ -195,9 +196,9 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
                 elif zp.failure.get("above"):
                     # across the manifold V and s move together: far from it near K's top
                     # an image climbs above the top; rows above the top take it
-                    top, climb = zone.rows[-1], Fraction(zp.failure["image_s"][1])
+                    top, reached = zone.rows[-1], Fraction(zp.failure["image_s"][1])
                     s_hi = decimal(max(top + max((top - K.s_top) / 2, Fraction(1, 50)),
-                                       climb + (climb - K.s_top) / 4), 4, up=True)
+                                       reached + (reached - K.s_top) / 4), 4, up=True)
                     log(f"  zone: an image climbs above s = {float(top)}; rows added up to "
                         f"{float(s_hi)}")
                 elif drift is not None:

@@ -266,10 +266,10 @@ def explore_zone(zone, entries, fmap, progress=None, split_depth=2):
         count += 1
         cells, why, leaves = None, "image not enclosed", None
         if im.finite and im.chart:
-            v2, s2 = im.Z, (im.B if K.sign > 0 else (-im.B[1], -im.B[0]))
-            if K.contains(v2, s2):
+            s2 = im.B if K.sign > 0 else (-im.B[1], -im.B[0])
+            if K.contains(im.Z, s2):
                 return [], None, None
-            cells, why = meeting(v2, s2)
+            cells, why = meeting(im.Z, s2)
             r, k = cell
             if cells is not None and all(abs(d) < abs(k) or (q < r and abs(d) <= abs(k))
                                          for q, d in cells):
@@ -279,7 +279,7 @@ def explore_zone(zone, entries, fmap, progress=None, split_depth=2):
         if depth == 0 or leaves:
             if cells is not None and cell not in cells:
                 return cells, None, None
-            return None, why or "image meets its own cell", leaves and (leaves, s2)
+            return None, why or "image meets its own cell", (leaves, s2) if leaves else None
         vm, sm = (v[0] + v[1]) / 2, (s[0] + s[1]) / 2
         out = set()
         for vv in ((v[0], vm), (vm, v[1])):
