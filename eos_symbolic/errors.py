@@ -12,3 +12,8 @@ class EosError(ValueError):
 class Interrupted(EosError):
     """The work was interrupted (Ctrl-C or SIGTERM); the message says what was saved and how
     to continue. The CLI prints it as ``interrupted: ...`` and exits with 130."""
+
+
+class ClusterLost(EosError):
+    """A Dask cluster lost or cancelled work (a worker died, the scheduler went away): says
+    nothing about the work itself, so a re-check reports it as an error, not a verdict."""

@@ -9,8 +9,8 @@ import eos_symbolic
 
 PACKAGE = Path(eos_symbolic.__file__).parent
 #: Bottom-up; a module may import its own layer's modules and those of lower layers only.
-LAYERS = ("errors", "saving", "symbolic", "local", "numeric", "rigorous", "dynamics", "claims",
-          "cli")
+LAYERS = ("errors", "saving", "cluster", "symbolic", "local", "numeric", "rigorous", "dynamics",
+          "claims", "cli")
 #: The public facade re-exports from every layer; nothing in the package imports it.
 FACADE = ("eos_symbolic", "eos_symbolic.__main__")
 MAX_LINES = 400

@@ -82,8 +82,7 @@ def cmd_concentration(args):
         eta_lo, eta_hi = (_fraction(v, "--eta-interval") for v in (lo, hi))
     if not 0 < eta_lo <= eta_hi < Fraction(1, 4):
         raise EosError("certify concentration: expected 0 < eta < 1/4")
-    if not 1 <= args.processes <= 64:
-        raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
+    _where(args)
     if not 1 <= args.chunks <= 10000:
         raise EosError(f"--chunks: expected 1 to 10000, got {args.chunks}")
     if not 1 <= args.eta_pieces <= 1000 or (args.eta_pieces > 1 and args.eta is not None):
@@ -95,11 +94,19 @@ def cmd_concentration(args):
     cert = prove_concentration(kappa, x_range, parts, processes=args.processes,
                                log=None if args.quiet else _log(start),
                                checkpoint=args.checkpoint, dx=args.dx, chunks=args.chunks,
-                               kappa_pieces=args.eta_pieces)
+                               kappa_pieces=args.eta_pieces, scheduler=args.scheduler)
     print(summary(cert))
     write_json(args.json, cert)
     _figure(args.figure, cert)
     return 0 if cert["status"] == "proved" else 1
+
+
+def _where(args):
+    """Check --processes and --scheduler (one of the two spreads the work)."""
+    if not 1 <= args.processes <= 64:
+        raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
+    if args.scheduler is not None and args.processes > 1:
+        raise EosError("--scheduler: the cluster's workers do the work; drop --processes")
 
 
 def _figure(path, cert):
@@ -164,11 +171,11 @@ def cmd_recheck(args):
         cert = load_certificate(Path(args.file))
     except (OSError, ValueError, EOFError, RecursionError) as exc:
         raise EosError(f"recheck {args.file}: cannot read a JSON certificate ({exc})") from None
-    if not 1 <= args.processes <= 64:
-        raise EosError(f"--processes: expected 1 to 64, got {args.processes}")
+    _where(args)
     start = time.perf_counter()
     rep = recheck_certificate(cert, progress=None if args.quiet else _log(start),
-                              fail_fast=args.fail_fast, processes=args.processes)
+                              fail_fast=args.fail_fast, processes=args.processes,
+                              scheduler=args.scheduler)
     for c in rep.checks:
         print(f"  {'ok  ' if c['ok'] else 'FAIL'} {c['check']}: {c['detail']}")
     print(f"recheck {args.file}: {'valid' if rep.valid else 'INVALID'} ({rep.seconds} s)")
@@ -212,6 +219,8 @@ def register(cs, common):
                    "this many parts (equal in kappa = sqrt(eta)), each proved on its own")
     s.add_argument("--processes", type=int, default=1, help="prove parts (x chunks, signs "
                    "of xy - 1, eta pieces) in this many processes")
+    s.add_argument("--scheduler", metavar="ADDR", help="prove the parts on this Dask "
+                   "scheduler's workers (tcp://host:port)")
     s.add_argument("--checkpoint", metavar="FILE", help="save finished parts here; rerun "
                    "resumes")
     s.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -227,6 +236,8 @@ def register(cs, common):
     s.add_argument("--fail-fast", action="store_true", help="stop at the first failed check")
     s.add_argument("--processes", type=int, default=1, help="check the chains and cells in "
                    "batches over this many processes")
+    s.add_argument("--scheduler", metavar="ADDR", help="check the batches on this Dask "
+                   "scheduler's workers (tcp://host:port)")
     s.add_argument("--json", metavar="FILE", help="write the re-check report here")
     s.add_argument("--figure", metavar="PNG", help="draw what a concentration certificate "
                    "covers")

@@ -24,13 +24,13 @@ eos-symbolic[dask]``); by default they run here, on `sweep_kernel.threads()` thr
 import hashlib
 import io
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from ..cluster import run_on_cluster
 from ..errors import EosError, Interrupted
 from ..numeric.backends import precision_scope
 from ..numeric.compiled import CompiledFunction
@@ -337,35 +337,16 @@ def _read_spec(spec_file):
 
 
 def _run_on_dask(scheduler, model, starts, etas, jobs, todo, steps, opts, finish):
-    try:
-        from distributed import Client, as_completed
-    except ImportError:
-        raise EosError("sweep: --scheduler needs dask (pip install 'eos-symbolic[dask]')") \
-            from None
-    if isinstance(scheduler, Client):
-        client = scheduler
-    else:
-        if not isinstance(scheduler, str) or not re.match(
-                r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$", scheduler):
-            raise EosError(f"sweep: --scheduler: expected an address such as "
-                           f"tcp://host:8786, got {str(scheduler)[:60]!r}")
-        try:
-            client = Client(scheduler, timeout=20)
-        except (OSError, ValueError, TimeoutError) as exc:
-            raise EosError(f"sweep: --scheduler {scheduler}: cannot connect "
-                           f"({type(exc).__name__})") from None
-    try:
-        futures = {}
-        for j in todo:
-            ie, lo, hi = jobs[j]
-            fut = client.submit(run_chunk, model, starts[lo:hi], etas[ie], steps, pure=False,
-                                **opts)
-            futures[fut] = j
-        for fut in as_completed(futures):
-            finish(futures[fut], fut.result())
-    finally:
-        if client is not scheduler:
-            client.close()
+    items = [(j, starts[jobs[j][1]:jobs[j][2]], etas[jobs[j][0]]) for j in todo]
+    for (j, _, _), data in run_on_cluster(scheduler, "sweep", _chunk_task, items,
+                                          shared=(model, steps, opts)):
+        finish(j, data)
+
+
+def _chunk_task(model, steps, opts, item):
+    """`run_chunk` on a Dask worker: `item` is (chunk number, starts, eta)."""
+    _, starts, eta = item
+    return run_chunk(model, starts, eta, steps, **opts)
 
 
 def thresholds(model, etas, rule=None):

@@ -20,6 +20,7 @@ re-verifies it with independent code.
 import json
 import math
 import sys
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
+from ..cluster import run_on_cluster
 from ..errors import EosError
 from ..saving import atomic_write, fingerprint
 from ..symbolic.minima import sharpness_on_minima
@@ -220,12 +222,14 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
 
 def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=None,
                         p_ratio=Fraction(3, 2), processes=1, dps=30, log=None,
-                        checkpoint=None, chunks=1, kappa_pieces=1):
+                        checkpoint=None, chunks=1, kappa_pieces=1, scheduler=None):
     """Prove the concentration statement for the start set and kappa range (module docstring);
     `p_ranges` one xy interval per sign. Each sign's x range is cut into `chunks` equal
     parts and a kappa interval into `kappa_pieces` equal ones (exact cuts), each part proved
     on its own (capture set sized to its own orbits and kappa piece); parts run in
-    `processes` processes (progress lines tagged by part); with `checkpoint` (a file) each
+    `processes` processes (progress lines tagged by part), or as tasks on a Dask cluster
+    (`scheduler`, `cluster.client_for`; a part's progress lines print on its worker); with
+    `checkpoint` (a file) each
     finished part is saved (atomically, fingerprinted by its settings) and a rerun loads it
     instead of proving it again."""
     t0 = time.perf_counter()
@@ -245,16 +249,14 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
             if saved.get(key, {}).get("status") != "proved"]  # failed parts are retried
     if log and len(todo) < len(jobs):
         log(f"checkpoint {checkpoint}: {len(jobs) - len(todo)} of {len(jobs)} part(s) loaded")
-    if processes > 1 and len(todo) > 1:
-        import multiprocessing as mp
+    if scheduler is not None or (processes > 1 and len(todo) > 1):
         tasks = [(key, job, PartLog(f"part {n + 1}/{len(todo)}") if log else None)
                  for n, (key, job) in enumerate(todo)]
-        with mp.get_context("spawn").Pool(min(processes, len(todo))) as pool:
-            for key, rec in pool.imap_unordered(_run_part, tasks):
-                saved[key] = rec
-                _save_checkpoint(checkpoint, saved)
-                if log:
-                    log(f"{sum(k in saved for k in keys)}/{len(jobs)} parts done")
+        for key, rec in _run_parts(tasks, processes, scheduler):
+            saved[key] = rec
+            _save_checkpoint(checkpoint, saved)
+            if log:
+                log(f"{sum(k in saved for k in keys)}/{len(jobs)} parts done")
     else:
         for n, (key, job) in enumerate(todo):
             if log and len(todo) > 1:
@@ -292,8 +294,25 @@ class PartLog:
 
 
 def _run_part(task):
+    """`prove_part` in a worker, one at a time per process: the working precisions of
+    python-flint and mpmath are global to it (a Dask worker may run tasks in threads)."""
     key, job, log = task
-    return key, prove_part(*job, log=log)
+    with _ONE_AT_A_TIME:
+        return key, prove_part(*job, log=log)
+
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def _run_parts(tasks, processes, scheduler):
+    """(key, record) of each part as it is proved, in worker processes or on Dask."""
+    if scheduler is not None:
+        for _, out in run_on_cluster(scheduler, "certify concentration", _run_part, tasks):
+            yield out
+        return
+    import multiprocessing as mp
+    with mp.get_context("spawn").Pool(min(processes, len(tasks))) as pool:
+        yield from pool.imap_unordered(_run_part, tasks)
 
 
 def _load_checkpoint(path):

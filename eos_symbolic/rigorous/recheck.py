@@ -23,8 +23,8 @@ claim is checked from the certificate's raw data:
 A failing capture cell is bisected (three times at most, kappa included), a zone cell cut
 into quarters (and halves in kappa; twice at most), before it counts as a failure: any
 subdivision is sound, and the re-check's rounding differs from the prover's. The chains and
-cells are checked in batches (`recheck_cells`), in this process or spread over worker
-processes.
+cells are checked in batches (`recheck_cells`), in this process, in worker processes or on
+a Dask cluster.
 """
 import gzip
 import json
@@ -34,7 +34,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from ..errors import EosError
+from ..cluster import run_on_cluster
+from ..errors import ClusterLost, EosError
 from ..symbolic.minima import sharpness_on_minima
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
@@ -46,6 +47,7 @@ from .recheck_cells import (
     part_tasks,
     rational,
     run_task,
+    run_with,
     start_worker,
 )
 from .recheck_program import Program, centred_values, exact_bounds
@@ -88,17 +90,21 @@ def load_certificate(path):
     return json.loads((gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8"))
 
 
-def recheck_certificate(cert, prec=128, progress=None, fail_fast=False, processes=1):
+def recheck_certificate(cert, prec=128, progress=None, fail_fast=False, processes=1,
+                        scheduler=None):
     """Re-verify a `concentration.prove_concentration` certificate (module docstring) or a
     band certificate (`recheck_band`);
     with `fail_fast`, stop at the first failed check; the chains and cells are checked in
-    batches spread over `processes` processes."""
+    batches spread over `processes` processes, or over a Dask cluster (`scheduler`,
+    `cluster.client_for`)."""
     t0 = time.perf_counter()
     rep = RecheckReport(True, fail_fast=fail_fast)
     try:
-        _recheck(cert, rep, prec, progress, processes)
+        _recheck(cert, rep, prec, progress, (processes, scheduler))
     except _Stop:
         pass
+    except ClusterLost:  # says nothing of the certificate
+        raise
     except (EosError, KeyError, ValueError, TypeError, IndexError, ZeroDivisionError,
             AttributeError) as exc:
         rep.fail_fast = False
@@ -107,7 +113,7 @@ def recheck_certificate(cert, prec=128, progress=None, fail_fast=False, processe
     return rep
 
 
-def _recheck(cert, rep, prec, progress, processes):
+def _recheck(cert, rep, prec, progress, where):
     """Cheap checks first (tilings, limit, sharpness gap), then per part the chains, the
     capture cells and the zone cells, so a fail-fast re-check of a bad certificate stops
     early."""
@@ -153,7 +159,7 @@ def _recheck(cert, rep, prec, progress, processes):
     first_bad, left = {}, {}
     for t in tasks:
         left[t[:2]] = left.get(t[:2], 0) + 1
-    for n, (task, bad) in enumerate(_run(cert, prec, tasks, processes), 1):
+    for n, (task, bad) in enumerate(_run(cert, prec, tasks, *where), 1):
         key = task[:2]
         if bad is not None:
             first_bad[key] = min(bad, first_bad.get(key, bad))
@@ -164,8 +170,13 @@ def _recheck(cert, rep, prec, progress, processes):
             _report(rep, parts[key[0]], key[1], counts[key[0]], first_bad.get(key))
 
 
-def _run(cert, prec, tasks, processes):
-    """(task, first failing item or None) for each batch, in order."""
+def _run(cert, prec, tasks, processes, scheduler=None):
+    """(task, first failing item or None) for each batch, in order (so the report is the
+    same wherever the batches ran)."""
+    if scheduler is not None:
+        yield from run_on_cluster(scheduler, "certify recheck", run_with, tasks,
+                                  shared=(cert, prec), in_order=True)
+        return
     if processes <= 1 or len(tasks) < 2:
         worker = Worker(cert, prec)
         for task in tasks:

@@ -5,6 +5,7 @@ batches (`part_tasks`), in this process or in worker processes: each batch rebui
 needs from the certificate's raw data and the independent map `recheck_map.TwoStepRecheck`,
 and reports the first item that fails.
 """
+import threading
 from fractions import Fraction
 
 import sympy as sp
@@ -255,6 +256,7 @@ class Worker:
 
 
 _WORKER = None
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def start_worker(cert, prec):
@@ -266,3 +268,14 @@ def start_worker(cert, prec):
 def run_task(task):
     """`Worker.run` in a worker process (after `start_worker`)."""
     return task, _WORKER.run(task)
+
+
+def run_with(cert, prec, task):
+    """`Worker.run` on a Dask worker, where the certificate arrives once (scattered): the
+    parsed worker is kept while the same object comes back. One task at a time per process,
+    since python-flint's working precision is global to it."""
+    global _WORKER
+    with _ONE_AT_A_TIME:
+        if _WORKER is None or _WORKER.cert is not cert or _WORKER.prec != prec:
+            _WORKER = Worker(cert, prec)
+        return _WORKER.run(task)
