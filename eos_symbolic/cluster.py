@@ -52,10 +52,10 @@ def run_on_cluster(scheduler, who, fn, items, shared=(), in_order=False):
         common = [client.scatter([v], broadcast=True)[0] for v in shared]
         futures = {client.submit(fn, *common, item, pure=False): n
                    for n, item in enumerate(items)}
-        done, nxt = {}, 0
+        done, nxt, count = {}, 0, 0
         try:
             for fut in as_completed(futures):
-                n = futures[fut]
+                n, count = futures[fut], count + 1
                 if not in_order:
                     yield items[n], _result(fut, who)
                     continue
@@ -63,6 +63,9 @@ def run_on_cluster(scheduler, who, fn, items, shared=(), in_order=False):
                 while nxt in done:
                     yield items[nxt], done.pop(nxt)
                     nxt += 1
+            if count < len(items):
+                raise ClusterLost(f"{who}: {len(items) - count} of {len(items)} Dask tasks "
+                                  "never finished; nothing was decided, run it again")
         finally:
             client.cancel(list(futures))
 

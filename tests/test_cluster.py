@@ -162,3 +162,18 @@ def test_a_lost_worker_is_an_error_not_a_verdict(eta25, monkeypatch):
     monkeypatch.setattr(recheck, "run_on_cluster", lost)
     with pytest.raises(ClusterLost):
         recheck.recheck_certificate(eta25, scheduler="tcp://localhost:1")
+
+
+def test_batches_a_runner_loses_leave_the_report_invalid(eta25, monkeypatch):
+    """A runner that yields only some batches (and no error) cannot make a re-check valid."""
+    from eos_symbolic.rigorous import recheck
+    cert = copy.deepcopy(eta25)
+    cert["parts"] = cert["parts"][:1]
+    cert["x"] = [cert["parts"][0]["breaks"]["x"][0], cert["parts"][0]["breaks"]["x"][-1]]
+
+    def none_back(cert, prec, tasks, processes, scheduler=None):
+        return iter(())
+
+    monkeypatch.setattr(recheck, "_run", none_back)
+    rep = recheck.recheck_certificate(cert)
+    assert not rep.valid and rep.checks[-1]["check"] == "batches"

@@ -284,8 +284,11 @@ def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence()
                      SimpleNamespace(certify=False), ev)
     assert ev["key"].startswith("proved at eta = 1/100, every start x0 in [10.0495, 10.0545]")
     assert "x0 y0 in [0.9985, 0.999] or [1.001, 1.0015]" in ev["key"]
-    assert "eta = 1/25, every start x0 in [5.04599, 5.49599], x0 y0 in [0.95, 0.999] or " \
-           "[1.001, 1.05]" in ev["key"]
+    assert "; proved at eta = 1/25, every start x0 in [5.04599, 5.49599], x0 y0 in [0.95, " \
+           "0.999] or [1.001, 1.05]" in ev["key"]
+    # a step-size interval with the start box (Corollary 3.2): the interval of C16 at K = 10
+    assert "; proved at eta in [0.00998999999998, 0.01], every start x0 in [10.05, 10.055], " \
+           "x0 y0 in [0.9985, 0.999] or [1.001, 1.0015]" in ev["key"]
     assert ev["key"].endswith("; end values at simulable kappa")
     items = ev["proved_instances"]["instances"]
     assert items[0]["sharpness_in_claimed_band"] and "certify recheck" in items[0]["recheck"]
@@ -299,7 +302,7 @@ def test_stored_instances_become_the_first_part_of_the_theorem_claims_evidence()
 def test_stored_certificates_recheck_valid():
     from eos_symbolic.claims.checks.concentration import stored_certificates
     for _, cert in stored_certificates():
-        assert recheck_certificate(cert, fail_fast=True).valid
+        assert recheck_certificate(cert, fail_fast=True, processes=2).valid
 
 
 def test_recheck_encloses_the_gap_over_a_kappa_interval():

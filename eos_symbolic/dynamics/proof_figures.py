@@ -84,9 +84,11 @@ def plot_proof_coverage(cert, path):
     left.set_ylim(min(ps) - 0.002, max(ps) + 0.002)
     left.set_xlabel("$x_0$")
     left.set_ylabel("$x_0 y_0$")
-    eta = cert["eta"]
-    left.set_title(f"start set, eta = {eta[0]}" + (f" to {eta[1]}" if eta[1] != eta[0] else "")
-                   + f": {cert['status']}", fontsize=10)
+    # an interval's ends are squares of outward-rounded kappa bounds: long fractions
+    eta = [float(rational(v)) for v in cert["eta"]]
+    head = f"eta = {eta[0]:.12g}" if eta[0] == eta[1] else \
+        f"eta in [{eta[0]:.12g}, {eta[1]:.12g}]"
+    left.set_title(f"start set, {head}: {cert['status']}", fontsize=10)
     left.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()], fontsize=8,
                 loc="upper left")
     right.set_xlabel("$x_0$")

@@ -168,6 +168,9 @@ def _recheck(cert, rep, prec, progress, where):
             log(f"  recheck: {n}/{len(tasks)} batches ({task[1]} of {parts[task[0]][0].name})")
         if left[key] == 0 or (bad is not None and rep.fail_fast):
             _report(rep, parts[key[0]], key[1], counts[key[0]], first_bad.get(key))
+    missing = sum(left.values())
+    if missing:  # batches a runner lost must not leave the report valid
+        rep.add("batches", False, f"{missing} of {len(tasks)} batches never came back")
 
 
 def _run(cert, prec, tasks, processes, scheduler=None):
