@@ -137,7 +137,8 @@ def test_small_instance_is_proved_and_rechecked(small_certificate, tmp_path, cap
                                   "tighten rho", "tighten limit",
                                   "drop start piece", "shorten chain", "narrow K",
                                   "another model", "exponent bomb", "zone below s = 0",
-                                  "coarser layers", "growth near 1", "kappa not covered"])
+                                  "coarser layers", "growth near 1", "kappa not covered",
+                                  "eta widened"])
 def test_edited_certificate_fails_recheck(small_certificate, edit):
     cert = copy.deepcopy(small_certificate)
     part = cert["parts"][0]
@@ -169,6 +170,8 @@ def test_edited_certificate_fails_recheck(small_certificate, edit):
         part["zone"]["growths"] = [str(Fraction(g) ** 2) for g in part["zone"]["growths"]]
     elif edit == "growth near 1":  # would ask for about 10^31 layers
         part["zone"]["growths"][0] = f"{10 ** 30 + 1}/{10 ** 30}"
+    elif edit == "eta widened":  # the step sizes a reader is shown, not those proved
+        cert["eta"] = ["1/1000", "1/100"]
     elif edit == "kappa not covered":  # a proof at kappa = 1/10 offered for an interval
         cert["kappa"] = ["1/10", "101/1000"]
     else:

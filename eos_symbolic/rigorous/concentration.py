@@ -229,9 +229,8 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
     on its own (capture set sized to its own orbits and kappa piece); parts run in
     `processes` processes (progress lines tagged by part), or as tasks on a Dask cluster
     (`scheduler`, `cluster.client_for`; a part's progress lines print on its worker); with
-    `checkpoint` (a file) each
-    finished part is saved (atomically, fingerprinted by its settings) and a rerun loads it
-    instead of proving it again."""
+    `checkpoint` (a file) each finished part is saved (atomically, fingerprinted by its
+    settings) and a rerun loads it instead of proving it again."""
     t0 = time.perf_counter()
     kappa_range = tuple(Fraction(k) for k in kappa_range)
     x_range = tuple(Fraction(v) for v in x_range)

@@ -18,7 +18,8 @@ claim is checked from the certificate's raw data:
   in K or meets only listed cells of smaller rank (the claimed ranks; before version 4,
   the rank is ``|layer|``);
 - the limit interval and the sharpness gap: recomputed from K's frame and the exact
-  sharpness on the minima, and inside the claimed intervals.
+  sharpness on the minima, and inside the claimed intervals;
+- the step sizes shown (``eta``): exactly the squares of the kappa range proved.
 
 A failing capture cell is bisected (three times at most, kappa included), a zone cell cut
 into quarters (and halves in kappa; twice at most), before it counts as a failure: any
@@ -141,6 +142,11 @@ def _recheck(cert, rep, prec, progress, where):
         rep.add("model", False, f"expected the four-scalar model, got {str(model)[:40]!r}")
         return
     kappa_range = tuple(rational(k) for k in cert["kappa"])
+    # the step sizes a reader is shown are the squares of the kappa range proved
+    eta = [rational(v) for v in cert["eta"]]
+    rep.add("step sizes", len(eta) == 2 and eta == [k * k for k in kappa_range],
+            f"eta in [{float(eta[0]):.12g}, {float(eta[-1]):.12g}], kappa in "
+            f"[{float(kappa_range[0]):.12g}, {float(kappa_range[1]):.12g}]")
     with flint.ctx.workprec(prec):
         parts = [(Part(cert, part), part) for part in cert["parts"]]
         _check_tiling(rep, cert, parts, kappa_range)

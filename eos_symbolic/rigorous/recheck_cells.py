@@ -1,9 +1,9 @@
 r"""The per-part checks of a concentration re-check: chains, capture cells, zone cells.
 
 `recheck` runs the cheap checks of a certificate itself and hands these to `run_task` in
-batches (`part_tasks`), in this process or in worker processes: each batch rebuilds what it
-needs from the certificate's raw data and the independent map `recheck_map.TwoStepRecheck`,
-and reports the first item that fails.
+batches (`part_tasks`), in this process, in worker processes or on Dask workers
+(`run_with`): each batch rebuilds what it needs from the certificate's raw data and the
+independent map `recheck_map.TwoStepRecheck`, and reports the first item that fails.
 """
 import threading
 from fractions import Fraction
