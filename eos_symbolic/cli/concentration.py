@@ -85,6 +85,8 @@ def cmd_concentration(args):
     _where(args)
     if not 1 <= args.chunks <= 10000:
         raise EosError(f"--chunks: expected 1 to 10000, got {args.chunks}")
+    if not 0 <= args.split_failed <= 6:
+        raise EosError(f"--split-failed: expected 0 to 6, got {args.split_failed}")
     if not 1 <= args.eta_pieces <= 1000 or (args.eta_pieces > 1 and args.eta is not None):
         raise EosError(f"--eta-pieces: expected 1 to 1000 with --eta-interval, got "
                        f"{args.eta_pieces}")
@@ -94,7 +96,8 @@ def cmd_concentration(args):
     cert = prove_concentration(kappa, x_range, parts, processes=args.processes,
                                log=None if args.quiet else _log(start),
                                checkpoint=args.checkpoint, dx=args.dx, chunks=args.chunks,
-                               kappa_pieces=args.eta_pieces, scheduler=args.scheduler)
+                               kappa_pieces=args.eta_pieces, scheduler=args.scheduler,
+                               splits=args.split_failed)
     print(summary(cert))
     write_json(args.json, cert)
     _figure(args.figure, cert)
@@ -215,6 +218,8 @@ def register(cs, common):
     s.add_argument("--dx", help="width of the start pieces in x (default 4 kappa^3)")
     s.add_argument("--chunks", type=int, default=1, help="cut the x range into this many "
                    "parts, each proved on its own (batches for --processes and checkpoints)")
+    s.add_argument("--split-failed", type=int, default=0, metavar="N", help="cut a part "
+                   "that fails in two (at its x midpoint) and prove the halves, up to N times")
     s.add_argument("--eta-pieces", type=int, default=1, help="cut the --eta-interval into "
                    "this many parts (equal in kappa = sqrt(eta)), each proved on its own")
     s.add_argument("--processes", type=int, default=1, help="prove parts (x chunks, signs "

@@ -222,15 +222,18 @@ def prove_part(model, kappa_range, x_range, p_range, dx, p_ratio, dps=30, log=No
 
 def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=None,
                         p_ratio=Fraction(3, 2), processes=1, dps=30, log=None,
-                        checkpoint=None, chunks=1, kappa_pieces=1, scheduler=None):
+                        checkpoint=None, chunks=1, kappa_pieces=1, scheduler=None,
+                        splits=0):
     """Prove the concentration statement for the start set and kappa range (module docstring);
     `p_ranges` one xy interval per sign. Each sign's x range is cut into `chunks` equal
     parts and a kappa interval into `kappa_pieces` equal ones (exact cuts), each part proved
-    on its own (capture set sized to its own orbits and kappa piece); parts run in
-    `processes` processes (progress lines tagged by part), or as tasks on a Dask cluster
-    (`scheduler`, `cluster.client_for`; a part's progress lines print on its worker); with
-    `checkpoint` (a file) each finished part is saved (atomically, fingerprinted by its
-    settings) and a rerun loads it instead of proving it again."""
+    on its own (capture set sized to its own orbits and kappa piece); a part that fails is
+    cut in two at its x midpoint and both halves proved, up to `splits` times (a narrower
+    part has a capture set and zone sized to fewer orbits). Parts run in `processes`
+    processes (progress lines tagged by part), or as tasks on a Dask cluster (`scheduler`,
+    `cluster.client_for`; a part's progress lines print on its worker); with `checkpoint`
+    (a file) each finished part is saved (atomically, fingerprinted by its settings) and a
+    rerun loads it instead of proving it again."""
     t0 = time.perf_counter()
     kappa_range = tuple(Fraction(k) for k in kappa_range)
     x_range = tuple(Fraction(v) for v in x_range)
@@ -241,29 +244,24 @@ def prove_concentration(kappa_range, x_range, p_ranges, model="four-scalar", dx=
         if k0 < k1 else [k0, k1]
     jobs = [(model, kr, (x0, x1), tuple(Fraction(p) for p in pr), dx, p_ratio, dps)
             for pr in p_ranges for kr in zip(kcuts, kcuts[1:]) for x0, x1 in zip(cuts, cuts[1:])]
-    keys = [fingerprint([str(v) for v in (FORMAT, model, *job[1], *job[2], *job[3], dx,
-                                           p_ratio, dps)]) for job in jobs]
     saved = _load_checkpoint(checkpoint)
-    todo = [(key, job) for key, job in zip(keys, jobs)
-            if saved.get(key, {}).get("status") != "proved"]  # failed parts are retried
-    if log and len(todo) < len(jobs):
-        log(f"checkpoint {checkpoint}: {len(jobs) - len(todo)} of {len(jobs)} part(s) loaded")
-    if scheduler is not None or (processes > 1 and len(todo) > 1):
-        tasks = [(key, job, PartLog(f"part {n + 1}/{len(todo)}") if log else None)
-                 for n, (key, job) in enumerate(todo)]
-        for key, rec in _run_parts(tasks, processes, scheduler):
-            saved[key] = rec
-            _save_checkpoint(checkpoint, saved)
-            if log:
-                log(f"{sum(k in saved for k in keys)}/{len(jobs)} parts done")
-    else:
-        for n, (key, job) in enumerate(todo):
-            if log and len(todo) > 1:
-                log(f"part {n + 1}/{len(todo)}: x in [{float(job[2][0]):.6f}, "
-                    f"{float(job[2][1]):.6f}]")
-            saved[key] = prove_part(*job, log=log)
-            _save_checkpoint(checkpoint, saved)
-    parts = [saved[key] for key in keys]
+    loaded = sum(_key(job) in saved for job in jobs)
+    if log and loaded:
+        log(f"checkpoint {checkpoint}: {loaded} of {len(jobs)} part(s) loaded")
+    for depth in range(splits + 1):
+        # a failed part is proved again only where it is not cut further
+        done = ("proved",) if depth == splits else ("proved", "failed")
+        todo = [(_key(job), job) for job in jobs
+                if saved.get(_key(job), {}).get("status") not in done]
+        _prove_parts(todo, processes, scheduler, saved, checkpoint, log)
+        failed = {_key(job) for job in jobs if saved[_key(job)]["status"] != "proved"}
+        if not failed or depth == splits:
+            break
+        if log:
+            log(f"{len(failed)} part(s) failed: each cut in two at its x midpoint")
+        jobs = [half for job in jobs for half in (
+            _halves(job) if _key(job) in failed else (job,))]
+    parts = [saved[_key(job)] for job in jobs]
     cert = {"kind": "concentration", "version": FORMAT, "model": model,
             "kappa": [str(k) for k in kappa_range],
             "eta": [str(k * k) for k in kappa_range], "x": [str(v) for v in x_range],
@@ -290,6 +288,38 @@ class PartLog:
     def __call__(self, msg):
         print(f"[{time.time() - self.t0:7.1f} s] {self.tag}: {msg.strip()}", file=sys.stderr,
               flush=True)
+
+
+def _key(job):
+    """The checkpoint key of a part: its settings and the certificate format."""
+    model, kr, xr, pr, dx, p_ratio, dps = job
+    return fingerprint([str(v) for v in (FORMAT, model, *kr, *xr, *pr, dx, p_ratio, dps)])
+
+
+def _halves(job):
+    """The part cut in two at its x midpoint (exact)."""
+    model, kr, (x0, x1), *rest = job
+    mid = (x0 + x1) / 2
+    return (model, kr, (x0, mid), *rest), (model, kr, (mid, x1), *rest)
+
+
+def _prove_parts(todo, processes, scheduler, saved, checkpoint, log):
+    """Prove the parts `todo` ((key, job) pairs) into `saved`, saving each as it finishes."""
+    if scheduler is not None or (processes > 1 and len(todo) > 1):
+        tasks = [(key, job, PartLog(f"part {n + 1}/{len(todo)}") if log else None)
+                 for n, (key, job) in enumerate(todo)]
+        for n, (key, rec) in enumerate(_run_parts(tasks, processes, scheduler), 1):
+            saved[key] = rec
+            _save_checkpoint(checkpoint, saved)
+            if log:
+                log(f"{n}/{len(todo)} parts done")
+        return
+    for n, (key, job) in enumerate(todo):
+        if log and len(todo) > 1:
+            log(f"part {n + 1}/{len(todo)}: x in [{float(job[2][0]):.6f}, "
+                f"{float(job[2][1]):.6f}]")
+        saved[key] = prove_part(*job, log=log)
+        _save_checkpoint(checkpoint, saved)
 
 
 def _run_part(task):
