@@ -75,3 +75,12 @@ def test_halves_of_a_real_part_are_proved_and_rechecked(monkeypatch):
     assert recheck_certificate(cert).valid
     cert["parts"].pop()  # half the start set left out
     assert not recheck_certificate(cert, fail_fast=True).valid
+
+
+@pytest.mark.parametrize("n", ["-1", "7"])
+def test_split_count_out_of_range_is_one_line(n, capsys):
+    from eos_symbolic.cli import main
+    assert main(["certify", "concentration", "--eta", "1/100", "--box",
+                 "x=10:10.1,xy=1.001:1.002", "--split-failed", n]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --split-failed: expected 0 to 6") and err.count("\n") == 1
