@@ -7,11 +7,15 @@ afterwards, or a ``distributed.Client`` the caller owns (used as it is, left ope
 module-level functions of picklable arguments; the workers need this package installed.
 """
 import re
+import threading
 from contextlib import contextmanager
 
 from .errors import ClusterLost, EosError
 
 ADDRESS = re.compile(r"^(tcp|tls)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+#: Held by a task while it runs: a Dask worker may run tasks in threads, and python-flint's
+#: and mpmath's working precisions are global to a process.
+ONE_TASK_AT_A_TIME = threading.Lock()
 
 
 @contextmanager

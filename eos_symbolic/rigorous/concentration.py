@@ -20,7 +20,6 @@ re-verifies it with independent code.
 import json
 import math
 import sys
-import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-from ..cluster import run_on_cluster
+from ..cluster import ONE_TASK_AT_A_TIME, run_on_cluster
 from ..errors import EosError
 from ..saving import atomic_write, fingerprint
 from ..symbolic.minima import sharpness_on_minima
@@ -323,14 +322,10 @@ def _prove_parts(todo, processes, scheduler, saved, checkpoint, log):
 
 
 def _run_part(task):
-    """`prove_part` in a worker, one at a time per process: the working precisions of
-    python-flint and mpmath are global to it (a Dask worker may run tasks in threads)."""
+    """`prove_part` in a worker, one task at a time per process (`cluster`)."""
     key, job, log = task
-    with _ONE_AT_A_TIME:
+    with ONE_TASK_AT_A_TIME:
         return key, prove_part(*job, log=log)
-
-
-_ONE_AT_A_TIME = threading.Lock()
 
 
 def _run_parts(tasks, processes, scheduler):

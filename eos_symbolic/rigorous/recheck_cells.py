@@ -5,11 +5,11 @@ batches (`part_tasks`), in this process, in worker processes or on Dask workers
 (`run_with`): each batch rebuilds what it needs from the certificate's raw data and the
 independent map `recheck_map.TwoStepRecheck`, and reports the first item that fails.
 """
-import threading
 from fractions import Fraction
 
 import sympy as sp
 
+from ..cluster import ONE_TASK_AT_A_TIME
 from ..errors import EosError
 from ..symbolic.models import get_model
 from ..symbolic.reparam import reparameterise
@@ -256,7 +256,6 @@ class Worker:
 
 
 _WORKER = None
-_ONE_AT_A_TIME = threading.Lock()
 
 
 def start_worker(cert, prec):
@@ -272,10 +271,10 @@ def run_task(task):
 
 def run_with(cert, prec, task):
     """`Worker.run` on a Dask worker, where the certificate arrives once (scattered): the
-    parsed worker is kept while the same object comes back. One task at a time per process,
-    since python-flint's working precision is global to it."""
+    parsed worker is kept while the same object comes back; one task at a time per process
+    (`cluster`)."""
     global _WORKER
-    with _ONE_AT_A_TIME:
+    with ONE_TASK_AT_A_TIME:
         if _WORKER is None or _WORKER.cert is not cert or _WORKER.prec != prec:
             _WORKER = Worker(cert, prec)
         return _WORKER.run(task)
